@@ -1,0 +1,44 @@
+#include "flow/batch.hpp"
+
+#include <cstring>
+
+namespace sluice::flow {
+
+batch::batch(size_t expected_records, size_t expected_bytes) {
+  records_.reserve(expected_records);
+  arena_.resize(expected_bytes + padding);
+}
+
+void batch::append(const sluice_record& r) {
+  size_t need = used_ + r.size + r.key_size;
+  if (need + padding > arena_.size())
+    arena_.resize(std::max(need + padding, arena_.size() * 2));
+  sluice_record c = r;
+  std::memcpy(arena_.data() + used_, r.data, r.size);
+  c.data = reinterpret_cast<const char*>(used_);
+  used_ += r.size;
+  if (r.key_size) {
+    std::memcpy(arena_.data() + used_, r.key, r.key_size);
+    c.key = reinterpret_cast<const char*>(used_);
+    used_ += r.key_size;
+  } else {
+    c.key = nullptr;
+  }
+  c.flags |= SLUICE_RECORD_PADDED;
+  records_.push_back(c);
+}
+
+void batch::seal() {
+  if (sealed_)
+    return;
+  sealed_ = true;
+  std::memset(arena_.data() + used_, 0, arena_.size() - used_);
+  const char* base = arena_.data();
+  for (auto& r : records_) {
+    r.data = base + reinterpret_cast<uintptr_t>(r.data);
+    if (r.key_size)
+      r.key = base + reinterpret_cast<uintptr_t>(r.key);
+  }
+}
+
+} // namespace sluice::flow

@@ -1,0 +1,8 @@
+/// The sluice plugin SDK: include this one header.
+#pragma once
+
+#include "sluice/abi.h"
+#include "sluice/context.hpp"
+#include "sluice/plugin.hpp"
+#include "sluice/record.hpp"
+#include "sluice/stage.hpp"

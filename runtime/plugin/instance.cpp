@@ -1,0 +1,115 @@
+#include "plugin/instance.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "core/text.hpp"
+
+namespace sluice::plugin {
+
+instance::instance(resolved stage, option_set options, std::string stage_name, std::string pipeline_name,
+                   uint32_t index, uint32_t count, emitter* out)
+  : stage_(std::move(stage)), options_(std::move(options)), name_(std::move(stage_name)),
+    pipeline_(std::move(pipeline_name)), out_(out) {
+  label_ = name_ + "#" + std::to_string(index);
+  host_.struct_size = sizeof(sluice_host);
+  host_.instance_index = index;
+  host_.instance_count = count;
+  host_.ctx = this;
+  host_.stage_name = name_.c_str();
+  host_.pipeline_name = pipeline_.c_str();
+  host_.emit = &on_emit;
+  host_.option = &on_option;
+  host_.log = &on_log;
+  host_.fail = &on_fail;
+  host_.count = &on_count;
+  host_.gauge = &on_gauge;
+  host_.dead_letter = &on_dead_letter;
+}
+
+instance::~instance() {
+  if (self_)
+    stage_.stage->destroy(self_);
+}
+
+status instance::create() {
+  last_error_.clear();
+  self_ = stage_.stage->create(&host_);
+  if (!self_)
+    return error{"stage " + label_ + " (" + stage_.stage->name + " " + stage_.stage->version +
+                 ") failed to start: " + (last_error_.empty() ? "no reason given" : last_error_)};
+  return {};
+}
+
+status instance::check(int rc, const char* what) {
+  if (rc >= 0)
+    return {};
+  auto msg = "stage " + label_ + " (" + stage_.stage->name + ") failed in " + what + ": " +
+             (last_error_.empty() ? "no reason given" : last_error_);
+  last_error_.clear();
+  return error{msg};
+}
+
+result<int> instance::poll(size_t max) {
+  int rc = stage_.stage->poll(self_, max);
+  if (auto st = check(rc, "poll"); st.failed())
+    return error{st.message()};
+  return rc;
+}
+
+status instance::process(const sluice_record* records, size_t n) {
+  return check(stage_.stage->process(self_, records, n), "process");
+}
+
+status instance::watermark(int64_t t) {
+  return check(stage_.stage->watermark ? stage_.stage->watermark(self_, t) : 0, "watermark");
+}
+
+status instance::flush() {
+  return check(stage_.stage->flush ? stage_.stage->flush(self_) : 0, "flush");
+}
+
+status instance::finish() {
+  return check(stage_.stage->finish ? stage_.stage->finish(self_) : 0, "finish");
+}
+
+int instance::on_emit(void* ctx, uint32_t port, const sluice_record* rec) {
+  auto self = static_cast<instance*>(ctx);
+  if (!rec)
+    return SLUICE_ERROR;
+  self->out_->emit(port, *rec);
+  return SLUICE_OK;
+}
+
+const sluice_option_value* instance::on_option(void* ctx, const char* key) {
+  return static_cast<instance*>(ctx)->options_.find(key);
+}
+
+void instance::on_log(void* ctx, int level, const char* message) {
+  auto self = static_cast<instance*>(ctx);
+  auto lvl = level <= SLUICE_LOG_DEBUG  ? spdlog::level::debug
+             : level == SLUICE_LOG_INFO ? spdlog::level::info
+             : level == SLUICE_LOG_WARN ? spdlog::level::warn
+                                        : spdlog::level::err;
+  spdlog::log(lvl, "[{}] {}", self->label_, message ? message : "");
+}
+
+void instance::on_fail(void* ctx, const char* message) {
+  static_cast<instance*>(ctx)->last_error_ = message ? message : "";
+}
+
+void instance::on_count(void* ctx, const char* name, int64_t delta) {
+  static_cast<instance*>(ctx)->counters_[name] += delta;
+}
+
+void instance::on_gauge(void* ctx, const char* name, int64_t value) {
+  static_cast<instance*>(ctx)->gauges_[name] = value;
+}
+
+void instance::on_dead_letter(void* ctx, const sluice_record* rec, const char* reason) {
+  auto self = static_cast<instance*>(ctx);
+  self->counters_["dead_letters"] += 1;
+  if (rec)
+    self->out_->dead_letter(*rec, reason ? reason : "");
+}
+
+} // namespace sluice::plugin
