@@ -28,7 +28,7 @@ struct location {
 struct diagnostic {
   location where;
   std::string message;
-  std::string str() const { return where.str() + ": " + message; }
+  std::string str() const { return where.file.empty() ? message : where.str() + ": " + message; }
 };
 
 enum class partition_kind { forward, round_robin, key, broadcast };

@@ -5,6 +5,8 @@
 namespace sluice::config {
 
 std::string location::str() const {
+  if (line == 0)
+    return file;
   return file + ":" + std::to_string(line) + ":" + std::to_string(column);
 }
 

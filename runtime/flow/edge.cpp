@@ -8,8 +8,9 @@ namespace sluice::flow {
 
 using config::partition_kind;
 
-edge::edge(partition_kind kind, std::vector<std::string> key, size_t destinations, uint32_t batch_size)
-  : kind_(kind), key_(std::move(key)), dest_(destinations), batch_size_(batch_size) {}
+edge::edge(partition_kind kind, std::vector<std::string> key, size_t destinations, uint32_t batch_size,
+           gauge* in_flight)
+  : kind_(kind), key_(std::move(key)), dest_(destinations), batch_size_(batch_size), in_flight_(in_flight) {}
 
 void edge::grant(size_t d, uint32_t n) {
   dest_.at(d).credit += n;
@@ -23,6 +24,8 @@ bool edge::blocked() const noexcept {
 
 void edge::enqueue(size_t d, batch_ptr b) {
   queued_records_ += b->size();
+  if (in_flight_)
+    in_flight_->add(static_cast<int64_t>(b->size()));
   dest_[d].q.push_back(element::of(std::move(b)));
 }
 

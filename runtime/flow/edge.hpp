@@ -9,13 +9,14 @@
 
 #include "config/pipeline.hpp"
 #include "flow/batch.hpp"
+#include "flow/gauge.hpp"
 
 namespace sluice::flow {
 
 class edge {
 public:
   edge(config::partition_kind kind, std::vector<std::string> key, size_t destinations,
-       uint32_t batch_size);
+       uint32_t batch_size, gauge* in_flight = nullptr);
 
   /// Destination `d` allows `n` more data elements.
   void grant(size_t d, uint32_t n);
@@ -63,6 +64,7 @@ private:
   uint32_t batch_size_;
   size_t rr_ = 0;
   size_t queued_records_ = 0;
+  gauge* in_flight_;
 };
 
 } // namespace sluice::flow

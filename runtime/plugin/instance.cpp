@@ -6,7 +6,7 @@
 
 namespace sluice::plugin {
 
-instance::instance(resolved stage, option_set options, std::string stage_name, std::string pipeline_name,
+instance::instance(resolved stage, std::shared_ptr<const option_set> options, std::string stage_name, std::string pipeline_name,
                    uint32_t index, uint32_t count, emitter* out)
   : stage_(std::move(stage)), options_(std::move(options)), name_(std::move(stage_name)),
     pipeline_(std::move(pipeline_name)), out_(out) {
@@ -72,6 +72,21 @@ status instance::finish() {
   return check(stage_.stage->finish ? stage_.stage->finish(self_) : 0, "finish");
 }
 
+result<std::string> instance::snapshot() {
+  if (!stage_.stage->snapshot)
+    return std::string{};
+  sluice_bytes out{};
+  if (auto st = check(stage_.stage->snapshot(self_, &out), "snapshot"); st.failed())
+    return error{st.message()};
+  return std::string{out.data ? out.data : "", out.size};
+}
+
+status instance::restore(const std::string& bytes, uint32_t schema_version) {
+  if (!stage_.stage->restore)
+    return {};
+  return check(stage_.stage->restore(self_, bytes.data(), bytes.size(), schema_version), "restore");
+}
+
 int instance::on_emit(void* ctx, uint32_t port, const sluice_record* rec) {
   auto self = static_cast<instance*>(ctx);
   if (!rec)
@@ -81,7 +96,7 @@ int instance::on_emit(void* ctx, uint32_t port, const sluice_record* rec) {
 }
 
 const sluice_option_value* instance::on_option(void* ctx, const char* key) {
-  return static_cast<instance*>(ctx)->options_.find(key);
+  return static_cast<instance*>(ctx)->options_->find(key);
 }
 
 void instance::on_log(void* ctx, int level, const char* message) {

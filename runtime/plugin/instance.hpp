@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 
 #include "core/error.hpp"
@@ -21,7 +22,7 @@ public:
 
 class instance {
 public:
-  instance(resolved stage, option_set options, std::string stage_name, std::string pipeline_name,
+  instance(resolved stage, std::shared_ptr<const option_set> options, std::string stage_name, std::string pipeline_name,
            uint32_t index, uint32_t count, emitter* out);
   ~instance();
   instance(const instance&) = delete;
@@ -36,6 +37,9 @@ public:
   status watermark(int64_t t);
   status flush();
   status finish();
+  /// Small state as bytes, with the stage's schema version.
+  result<std::string> snapshot();
+  status restore(const std::string& bytes, uint32_t schema_version);
 
   const sluice_stage_desc& desc() const noexcept { return *stage_.stage; }
   const std::string& name() const noexcept { return name_; }
@@ -58,7 +62,7 @@ private:
   static void on_dead_letter(void* ctx, const sluice_record* rec, const char* reason);
 
   resolved stage_;
-  option_set options_;
+  std::shared_ptr<const option_set> options_;
   std::string name_, pipeline_, label_;
   emitter* out_;
   sluice_host host_{};

@@ -26,7 +26,7 @@ harness::harness(const std::string& plugin, const std::string& toml_options, uin
     setup_error_ += e.str() + "\n";
   if (!setup_error_.empty())
     return;
-  instance_ = std::make_unique<plugin::instance>(*res, std::move(bound.options), st.name, pipeline_->name,
+  instance_ = std::make_unique<plugin::instance>(*res, std::make_shared<plugin::option_set>(std::move(bound.options)), st.name, pipeline_->name,
                                                  index, count, this);
   if (auto s = instance_->create(); s.failed())
     setup_error_ = s.message();

@@ -1,0 +1,19 @@
+/// The `sluice` verbs. Each returns the process exit code:
+/// 0 ok, 2 bad usage or config, 1 runtime failure.
+#pragma once
+
+#include <string>
+
+namespace sluice::cli {
+
+struct common {
+  std::string config;
+  std::string node;
+};
+
+int run(const common& c, const std::string& stats_file, unsigned threads);
+int validate(const common& c);
+int graph(const common& c, const std::string& format);
+int inspect(const std::string& plugin);
+
+} // namespace sluice::cli

@@ -1,0 +1,79 @@
+/// sluice: run, check and draw pipelines; inspect plugins.
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "actors/commands.hpp"
+#include "sluice/abi.h"
+
+namespace {
+
+/// `validate F` and `validate --config F` both work.
+void add_config(CLI::App* cmd, sluice::cli::common& c, std::string& positional) {
+  cmd->add_option("file", positional, "pipeline file (TOML)");
+  cmd->add_option("-c,--config", c.config, "pipeline file (TOML)");
+}
+
+bool pick_config(sluice::cli::common& c, const std::string& positional) {
+  if (c.config.empty())
+    c.config = positional;
+  if (c.config.empty()) {
+    std::cerr << "error: give the pipeline file as an argument or with --config FILE\n";
+    return false;
+  }
+  return true;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  auto logger = spdlog::stderr_color_mt("sluice");
+  spdlog::set_default_logger(logger);
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+
+  CLI::App app{"sluice: a pipeline runtime (ingest, transform, store, deliver)", "sluice"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string{"sluice " SLUICE_VERSION ", plugin ABI "} +
+                                        std::to_string(SLUICE_ABI_MAJOR) + "." + std::to_string(SLUICE_ABI_MINOR));
+  std::string log_level = "info";
+  app.add_option("--log-level", log_level, "debug, info, warn or error")
+    ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+
+  sluice::cli::common c;
+  std::string positional, stats_file, format = "dot", plugin;
+  unsigned threads = 0;
+
+  auto run = app.add_subcommand("run", "Run the stages of one node until the sources end or a signal");
+  run->add_option("-c,--config", c.config, "pipeline file (TOML)")->required();
+  run->add_option("-n,--node", c.node, "node name (default: the coordinator)");
+  run->add_option("--stats", stats_file, "write counters as JSON to this file at exit");
+  run->add_option("--threads", threads, "actor scheduler threads (default: one per core)");
+
+  auto validate = app.add_subcommand("validate", "Check a pipeline file and its plugins; run nothing");
+  add_config(validate, c, positional);
+
+  auto graph = app.add_subcommand("graph", "Print the pipeline as a DOT or Mermaid graph");
+  add_config(graph, c, positional);
+  graph->add_option("-f,--format", format, "dot or mermaid")->check(CLI::IsMember({"dot", "mermaid"}));
+
+  auto inspect = app.add_subcommand("inspect", "Show the stages, versions and options of a plugin");
+  inspect->add_option("plugin", plugin, "built-in name or path to a .so")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+  spdlog::set_level(spdlog::level::from_str(log_level));
+
+  if (*run)
+    return sluice::cli::run(c, stats_file, threads);
+  if (*validate)
+    return pick_config(c, positional) ? sluice::cli::validate(c) : 2;
+  if (*graph)
+    return pick_config(c, positional) ? sluice::cli::graph(c, format) : 2;
+  if (*inspect)
+    return sluice::cli::inspect(plugin);
+  return 2;
+}

@@ -1,0 +1,42 @@
+/// Atoms and message types exchanged by the actors of one node.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include <caf/all.hpp>
+
+#include "flow/batch.hpp"
+
+namespace sluice::actors {
+
+/// Upstream introduces itself on a channel: (hello, channel, edge, destination).
+using hello_atom = caf::atom_constant<caf::atom("hello")>;
+/// An element on a channel: (elem, channel, element).
+using elem_atom = caf::atom_constant<caf::atom("elem")>;
+/// Downstream grants credit: (credit, edge, destination, n).
+using credit_atom = caf::atom_constant<caf::atom("credit")>;
+/// A source polls its plugin again.
+using pull_atom = caf::atom_constant<caf::atom("pull")>;
+/// The supervisor asks sources to stop reading and end their streams.
+using stop_atom = caf::atom_constant<caf::atom("stop")>;
+/// An instance finished: (done, report).
+using done_atom = caf::atom_constant<caf::atom("done")>;
+
+/// What an instance reports when it ends.
+struct instance_report {
+  std::string stage;
+  uint32_t index = 0;
+  std::string plugin;
+  uint64_t records_in = 0;
+  uint64_t records_out = 0;
+  uint64_t batches_in = 0;
+  uint64_t max_queued_records = 0; ///< high-water mark of its input queues
+  std::map<std::string, int64_t> counters;
+  std::map<std::string, int64_t> gauges;
+};
+
+} // namespace sluice::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::flow::element)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::actors::instance_report)

@@ -1,0 +1,288 @@
+#include "actors/stage_actor.hpp"
+
+#include <chrono>
+
+#include <spdlog/spdlog.h>
+
+#include "core/text.hpp"
+#include "flow/input_set.hpp"
+#include "flow/output_port.hpp"
+
+namespace sluice::actors {
+
+namespace {
+
+using flow::element;
+using namespace std::chrono_literals;
+
+constexpr size_t dead_letters_logged = 5;
+constexpr auto watermark_period = 200ms;
+constexpr auto idle_poll = 20ms;
+
+class stage_actor : public caf::event_based_actor, public plugin::emitter {
+public:
+  stage_actor(caf::actor_config& cfg, stage_setup s)
+    : caf::event_based_actor(cfg), setup_(std::move(s)),
+      cfg_(setup_.prep->pipeline.stages[static_cast<size_t>(setup_.stage)]),
+      inputs_(setup_.prep->physical.stages[static_cast<size_t>(setup_.stage)].channels[setup_.index].size()) {
+    auto& prep = *setup_.prep;
+    auto& sp = prep.physical.stages[static_cast<size_t>(setup_.stage)];
+    auto batch_size = prep.pipeline.batch_size;
+    is_source_ = prep.stages[static_cast<size_t>(setup_.stage)].stage->kind == SLUICE_KIND_SOURCE;
+    upstream_.resize(inputs_.channels());
+    ports_.reserve(sp.ports.size());
+    for (size_t i = 0; i < sp.ports.size(); ++i)
+      ports_.emplace_back(batch_size);
+    for (auto& w : setup_.outputs) {
+      auto& pe = prep.physical.edges[w.plan_edge];
+      edges_.push_back(std::make_unique<flow::edge>(pe.kind, pe.key, w.dest.size(), batch_size, setup_.in_flight));
+      ports_[pe.port].add_edge(edges_.back().get());
+    }
+    report_.stage = cfg_.name;
+    report_.index = setup_.index;
+    report_.plugin = cfg_.plugin;
+  }
+
+  const char* name() const override { return "sluice.stage"; }
+
+  caf::behavior make_behavior() override {
+    auto& prep = *setup_.prep;
+    auto s = static_cast<size_t>(setup_.stage);
+    inst_ = std::make_unique<plugin::instance>(prep.stages[s], prep.options[s], cfg_.name,
+                                               prep.pipeline.name, setup_.index, cfg_.parallelism, this);
+    if (auto st = inst_->create(); st.failed()) {
+      fail(st.message());
+      return {};
+    }
+    for (size_t k = 0; k < setup_.outputs.size(); ++k)
+      for (size_t d = 0; d < setup_.outputs[k].dest.size(); ++d)
+        send(setup_.outputs[k].dest[d], hello_atom::value, setup_.outputs[k].dest_channel[d],
+             static_cast<uint32_t>(k), static_cast<uint32_t>(d));
+    if (is_source_ && edges_.empty())
+      schedule_pull(); // a source nobody reads still runs (counts, side effects)
+    return {
+      [=](hello_atom, uint32_t channel, uint32_t edge, uint32_t dest) {
+        upstream_.at(channel) = {caf::actor_cast<caf::actor>(current_sender()), edge, dest};
+        send(upstream_[channel].who, credit_atom::value, edge, dest, setup_.prep->pipeline.credits);
+      },
+      [=](elem_atom, uint32_t channel, element& e) {
+        inputs_.push(channel, std::move(e));
+        report_.max_queued_records = std::max<uint64_t>(report_.max_queued_records, inputs_.queued_records());
+        pump();
+      },
+      [=](credit_atom, uint32_t edge, uint32_t dest, uint32_t n) {
+        edges_.at(edge)->grant(dest, n);
+        drain();
+        if (is_source_)
+          schedule_pull();
+        else
+          pump();
+        maybe_done();
+      },
+      [=](pull_atom) { pull(); },
+      [=](stop_atom) {
+        if (is_source_ && !ended_) {
+          stopping_ = true;
+          schedule_pull();
+        }
+      },
+    };
+  }
+
+private:
+  struct upstream {
+    caf::actor who;
+    uint32_t edge = 0;
+    uint32_t dest = 0;
+  };
+
+  // plugin::emitter
+  void emit(uint32_t port, const sluice_record& r) override {
+    if (port >= ports_.size()) {
+      spdlog::warn("[{}] emitted to port {}, which the stage does not declare; record dropped",
+                   inst_->label(), port);
+      inst_->count("bad_port", 1);
+      return;
+    }
+    if (is_source_) {
+      sluice_record c = r;
+      if (!c.position.source)
+        c.position.source = cfg_.name.c_str();
+      if (c.event_time_ns != SLUICE_NO_TIME && c.event_time_ns > max_event_time_)
+        max_event_time_ = c.event_time_ns;
+      ports_[port].append(c);
+      return;
+    }
+    ports_[port].append(r);
+  }
+
+  void dead_letter(const sluice_record& r, const char* reason) override {
+    // The dead-letter store arrives with the checkpoint store; until then: count and log.
+    if (++dead_letters_ <= dead_letters_logged)
+      spdlog::warn("[{}] dead letter: {} (record: {})", inst_->label(), reason,
+                   text::printable({r.data, r.size}, 120));
+  }
+
+  bool blocked() const {
+    for (auto& e : edges_)
+      if (e->blocked())
+        return true;
+    return false;
+  }
+
+  void drain() {
+    for (size_t k = 0; k < edges_.size(); ++k) {
+      auto& w = setup_.outputs[k];
+      edges_[k]->drain([&](size_t d, element&& e) {
+        send(w.dest[d], elem_atom::value, w.dest_channel[d], std::move(e));
+      });
+    }
+  }
+
+  void flush_ports() {
+    for (auto& p : ports_)
+      p.flush();
+  }
+
+  void control(const element& e) {
+    for (auto& p : ports_)
+      p.control(e);
+    drain();
+  }
+
+  void pump() {
+    while (!ended_ && !blocked()) {
+      auto it = inputs_.next();
+      if (!it)
+        break;
+      auto& e = it->e;
+      switch (e.what) {
+        case element::kind::data: {
+          auto n = e.data->size();
+          report_.records_in += n;
+          ++report_.batches_in;
+          auto st = inst_->process(e.data->records(), n);
+          if (setup_.in_flight)
+            setup_.in_flight->sub(static_cast<int64_t>(n));
+          if (st.failed())
+            return fail(st.message());
+          flush_ports();
+          drain();
+          auto& up = upstream_[it->channel];
+          send(up.who, credit_atom::value, up.edge, up.dest, uint32_t{1});
+          break;
+        }
+        case element::kind::watermark:
+          if (auto st = inst_->watermark(e.value); st.failed())
+            return fail(st.message());
+          control(e);
+          break;
+        case element::kind::barrier:
+          // Checkpoints arrive with the state store: forward in order for now.
+          control(e);
+          break;
+        case element::kind::end_of_stream:
+          end_stream();
+          break;
+      }
+    }
+    maybe_done();
+  }
+
+  void schedule_pull(std::chrono::milliseconds delay = 0ms) {
+    if (pull_scheduled_ || ended_)
+      return;
+    pull_scheduled_ = true;
+    if (delay.count() == 0)
+      send(caf::actor_cast<caf::actor>(this), pull_atom::value);
+    else
+      delayed_send(caf::actor_cast<caf::actor>(this), delay, pull_atom::value);
+  }
+
+  void pull() {
+    pull_scheduled_ = false;
+    if (ended_)
+      return;
+    if (stopping_)
+      return end_stream();
+    if (blocked())
+      return; // a credit grant schedules the next pull
+    auto rc = inst_->poll(setup_.prep->pipeline.batch_size);
+    if (!rc)
+      return fail(rc.message());
+    flush_ports();
+    drain();
+    auto now = std::chrono::steady_clock::now();
+    if (max_event_time_ > last_watermark_ && now - last_watermark_time_ >= watermark_period) {
+      last_watermark_ = max_event_time_;
+      last_watermark_time_ = now;
+      control(element::watermark(max_event_time_));
+    }
+    if (*rc == SLUICE_END)
+      return end_stream();
+    schedule_pull(*rc == SLUICE_AGAIN ? idle_poll : 0ms);
+  }
+
+  void end_stream() {
+    if (ended_)
+      return;
+    if (auto st = inst_->finish(); st.failed())
+      return fail(st.message());
+    if (is_source_ && max_event_time_ > last_watermark_)
+      control(element::watermark(max_event_time_));
+    control(element::end_of_stream());
+    ended_ = true;
+    maybe_done();
+  }
+
+  void maybe_done() {
+    if (!ended_ || reported_ || blocked())
+      return;
+    reported_ = true;
+    for (auto& p : ports_)
+      report_.records_out += p.records_out();
+    report_.counters = inst_->counters();
+    report_.gauges = inst_->gauges();
+    if (dead_letters_ > dead_letters_logged)
+      spdlog::warn("[{}] {} more dead letters not shown", inst_->label(), dead_letters_ - dead_letters_logged);
+    send(setup_.supervisor, done_atom::value, report_);
+    inst_.reset(); // the plugin object goes before the actor
+    quit();
+  }
+
+  void fail(const std::string& msg) {
+    spdlog::error("{}", msg);
+    ended_ = true;
+    reported_ = true;
+    quit(caf::make_error(caf::sec::runtime_error, msg));
+  }
+
+  stage_setup setup_;
+  const config::stage_config& cfg_;
+  std::unique_ptr<plugin::instance> inst_;
+  std::vector<flow::output_port> ports_;
+  std::vector<std::unique_ptr<flow::edge>> edges_;
+  flow::input_set inputs_;
+  std::vector<upstream> upstream_;
+  bool is_source_ = false;
+  bool ended_ = false;
+  bool reported_ = false;
+  bool pull_scheduled_ = false;
+  bool stopping_ = false;
+  instance_report report_;
+  int64_t max_event_time_ = INT64_MIN;
+  int64_t last_watermark_ = INT64_MIN;
+  std::chrono::steady_clock::time_point last_watermark_time_{};
+  size_t dead_letters_ = 0;
+};
+
+} // namespace
+
+caf::actor spawn_stage(caf::actor_system& sys, stage_setup setup) {
+  auto kind = setup.prep->stages[static_cast<size_t>(setup.stage)].stage->kind;
+  if (kind == SLUICE_KIND_TRANSFORM)
+    return sys.spawn<stage_actor>(std::move(setup));
+  return sys.spawn<stage_actor, caf::detached>(std::move(setup));
+}
+
+} // namespace sluice::actors

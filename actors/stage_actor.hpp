@@ -1,0 +1,37 @@
+/// The actor hosting one stage instance: inputs with credit, the plugin,
+/// output ports routed over edges.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include <caf/all.hpp>
+
+#include "actors/messages.hpp"
+#include "flow/gauge.hpp"
+#include "plugin/instance.hpp"
+#include "plan/prepare.hpp"
+
+namespace sluice::actors {
+
+/// Where one output edge's destinations live.
+struct edge_wiring {
+  size_t plan_edge = 0;
+  std::vector<caf::actor> dest;        ///< one per destination instance
+  std::vector<uint32_t> dest_channel;  ///< channel index at that destination
+};
+
+struct stage_setup {
+  plan::prepared* prep = nullptr;
+  int stage = -1;
+  uint32_t index = 0;
+  std::vector<edge_wiring> outputs;
+  caf::actor supervisor;
+  flow::gauge* in_flight = nullptr;
+};
+
+/// Spawns the actor for one stage instance (detached for sources and sinks,
+/// which may block on I/O).
+caf::actor spawn_stage(caf::actor_system& sys, stage_setup setup);
+
+} // namespace sluice::actors
