@@ -183,7 +183,9 @@ bind_result bind_options(const sluice_stage_desc& desc, const config::stage_conf
       bool is_known = std::find(known.begin(), known.end(), key) != known.end();
       if (!is_reserved && !is_known) {
         auto hint = text::closest(key, known);
-        out.errors.push_back({config::where(v, file),
+        auto& src = k.source();
+        config::location at{src.path ? *src.path : file, src.begin.line, src.begin.column};
+        out.errors.push_back({at,
                               "stage " + stage.name + " (plugin " + desc.name + ") has no option `" + key +
                                 "`" + (hint ? " (did you mean `" + *hint + "`?)" : "") +
                                 "; see `sluice inspect " + desc.name + "`"});

@@ -1,0 +1,156 @@
+#include "file-sink/output_file.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <optional>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "file-sink/path_template.hpp"
+#include "sluice/context.hpp"
+
+namespace sluice::builtin::file_sink {
+
+namespace {
+
+[[noreturn]] void fail(const std::string& what, const std::string& path, int err) {
+  throw stage_error{what + " " + path + ": " + std::strerror(err)};
+}
+
+void fsync_dir(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    fail("cannot open directory", dir, errno);
+  // Some file systems refuse fsync on a directory (EINVAL); the rename still happened.
+  if (::fsync(fd) != 0 && errno != EINVAL) {
+    int err = errno;
+    ::close(fd);
+    fail("cannot fsync directory", dir, err);
+  }
+  ::close(fd);
+}
+
+} // namespace
+
+bool output_file::open(const std::string& dir, const std::string& inprogress_name, const std::string& final_name,
+                       size_t buffer_size) {
+  dir_ = dir;
+  tmp_path_ = dir + "/" + inprogress_name;
+  final_path_ = dir + "/" + final_name;
+  fd_ = ::open(tmp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd_ < 0) {
+    if (errno == EEXIST)
+      return false;
+    fail("cannot create", tmp_path_, errno);
+  }
+  cap_ = buffer_size;
+  buf_.reset(new char[cap_]);
+  used_ = 0;
+  size_ = 0;
+  return true;
+}
+
+output_file::~output_file() {
+  if (fd_ >= 0) {
+    if (used_ > 0) {
+      // Best effort: keep what was handed over in the unfinished dot-file.
+      ssize_t ignored = ::write(fd_, buf_.get(), used_);
+      (void)ignored;
+    }
+    ::close(fd_);
+  }
+}
+
+void output_file::write_all(const char* p, size_t n) {
+  while (n > 0) {
+    ssize_t w = ::write(fd_, p, n);
+    if (w < 0) {
+      if (errno == EINTR)
+        continue;
+      fail("cannot write", tmp_path_, errno);
+    }
+    p += w;
+    n -= static_cast<size_t>(w);
+  }
+}
+
+void output_file::drain() {
+  if (used_ > 0)
+    write_all(buf_.get(), used_);
+  used_ = 0;
+}
+
+void output_file::append(std::string_view bytes) {
+  size_t need = bytes.size() + 1;
+  if (used_ + need > cap_) {
+    drain();
+    if (need > cap_) {
+      // Larger than the buffer: one writev of the line and its newline.
+      iovec iov[2] = {{const_cast<char*>(bytes.data()), bytes.size()}, {const_cast<char*>("\n"), 1}};
+      ssize_t w = ::writev(fd_, iov, 2);
+      if (w < 0 && errno != EINTR)
+        fail("cannot write", tmp_path_, errno);
+      size_t done = w < 0 ? 0 : static_cast<size_t>(w);
+      if (done < bytes.size())
+        write_all(bytes.data() + done, bytes.size() - done);
+      if (done < need)
+        write_all("\n", 1);
+      size_ += need;
+      return;
+    }
+  }
+  std::memcpy(buf_.get() + used_, bytes.data(), bytes.size());
+  buf_[used_ + bytes.size()] = '\n';
+  used_ += need;
+  size_ += need;
+}
+
+void output_file::sync() {
+  drain();
+  if (::fsync(fd_) != 0)
+    fail("cannot fsync", tmp_path_, errno);
+}
+
+void output_file::publish() {
+  sync();
+  int fd = fd_;
+  fd_ = -1;
+  if (::close(fd) != 0)
+    fail("cannot close", tmp_path_, errno);
+  if (::rename(tmp_path_.c_str(), final_path_.c_str()) != 0)
+    fail("cannot publish " + tmp_path_ + " as", final_path_, errno);
+  fsync_dir(dir_);
+}
+
+void make_dirs(const std::string& dir) {
+  struct stat st;
+  if (::stat(dir.c_str(), &st) == 0) {
+    if (!S_ISDIR(st.st_mode))
+      fail("cannot use as a directory", dir, ENOTDIR);
+    return;
+  }
+  size_t slash = dir.rfind('/');
+  if (slash != std::string::npos && slash > 0)
+    make_dirs(dir.substr(0, slash));
+  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
+    fail("cannot create directory", dir, errno);
+}
+
+std::optional<uint64_t> max_existing_seq(const std::string& dir, std::string_view name, uint32_t instance) {
+  DIR* d = ::opendir(dir.c_str());
+  if (!d)
+    fail("cannot list directory", dir, errno);
+  std::optional<uint64_t> best;
+  while (dirent* e = ::readdir(d)) {
+    if (auto seq = seq_of(e->d_name, name, instance); seq && (!best || *seq > *best))
+      best = seq;
+  }
+  ::closedir(d);
+  return best;
+}
+
+} // namespace sluice::builtin::file_sink

@@ -1,0 +1,58 @@
+/// One file the file sink is writing: a buffered dot-file, renamed when published.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace sluice::builtin::file_sink {
+
+/// Appends NDJSON lines to `<dir>/.<name>.inprogress` through a large buffer
+/// and write(2); publish() makes it durable and renames it to `<dir>/<name>`.
+/// Errors throw sluice::stage_error naming the file.
+class output_file {
+public:
+  static constexpr size_t default_buffer_size = 256 * 1024;
+
+  /// Creates the in-progress file; fails if it exists (returns false, errno EEXIST)
+  /// so a caller can pick the next sequence number. Other errors throw.
+  bool open(const std::string& dir, const std::string& inprogress_name, const std::string& final_name,
+            size_t buffer_size = default_buffer_size);
+  output_file() = default;
+  /// Closes without publishing: the dot-file stays behind as unfinished output.
+  ~output_file();
+  output_file(const output_file&) = delete;
+  output_file& operator=(const output_file&) = delete;
+
+  /// Appends `bytes` and a newline.
+  void append(std::string_view bytes);
+  /// Writes the buffer out and fsyncs the file.
+  void sync();
+  /// sync(), close, rename to the final name and fsync the directory.
+  void publish();
+
+  /// Bytes appended so far (buffered ones included).
+  uint64_t size() const noexcept { return size_; }
+  const std::string& final_path() const noexcept { return final_path_; }
+
+private:
+  void drain();
+  void write_all(const char* p, size_t n);
+
+  int fd_ = -1;
+  std::string dir_, tmp_path_, final_path_;
+  std::unique_ptr<char[]> buf_;
+  size_t cap_ = 0, used_ = 0;
+  uint64_t size_ = 0;
+};
+
+/// Creates `dir` and its parents (like mkdir -p); throws stage_error on failure.
+void make_dirs(const std::string& dir);
+
+/// Highest seq of files for template file name `name` and `instance` already in
+/// `dir` (published or in progress), or nothing when there are none.
+std::optional<uint64_t> max_existing_seq(const std::string& dir, std::string_view name, uint32_t instance);
+
+} // namespace sluice::builtin::file_sink
