@@ -45,6 +45,16 @@ public:
 
   const char* name() const override { return "sluice.stage"; }
 
+  /// Drops every handle this actor holds: actors reference each other both
+  /// ways (data one way, credit the other), so a quitting actor must let go or
+  /// no detached actor's thread would ever end.
+  void on_exit() override {
+    inst_.reset();
+    upstream_.clear();
+    setup_.outputs.clear();
+    setup_.supervisor = nullptr;
+  }
+
   caf::behavior make_behavior() override {
     auto& prep = *setup_.prep;
     auto s = static_cast<size_t>(setup_.stage);
@@ -246,7 +256,6 @@ private:
     if (dead_letters_ > dead_letters_logged)
       spdlog::warn("[{}] {} more dead letters not shown", inst_->label(), dead_letters_ - dead_letters_logged);
     send(setup_.supervisor, done_atom::value, report_);
-    inst_.reset(); // the plugin object goes before the actor
     quit();
   }
 
