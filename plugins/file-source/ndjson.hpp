@@ -1,0 +1,58 @@
+/// NDJSON line validation for file-source: every line must be one JSON object.
+/// simdjson's DOM parser is used on purpose: it validates UTF-8 and the whole
+/// document, where on-demand would let skipped garbage through.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <simdjson.h>
+
+#include "common/json.hpp"
+
+namespace sluice::builtin::ndjson {
+
+/// Deepest nesting of objects and arrays a line may have (`{"a":1}` is depth 1).
+inline constexpr size_t max_depth = 512;
+
+/// True for a line that is empty or holds only whitespace: skipped, not an error.
+bool is_blank(std::string_view line) noexcept;
+
+/// Why a line of `size` bytes at byte `offset` is over the `max_bytes` limit.
+std::string oversize_reason(uint64_t offset, uint64_t size, size_t max_bytes);
+
+/// Checks lines one at a time with one reusable simdjson parser.
+class validator {
+public:
+  /// Accepts lines of at most `max_bytes` bytes.
+  explicit validator(size_t max_bytes);
+
+  /// Why `line`, which starts at byte `offset` of its file, is not exactly one
+  /// valid JSON object; nullopt when it is. When `padded`, SIMDJSON_PADDING
+  /// readable bytes follow the line and it is parsed in place, without a copy.
+  std::optional<std::string> check(std::string_view line, uint64_t offset, bool padded = false);
+
+  /// The object accepted by the last check() that returned nullopt; valid until the next check().
+  simdjson::dom::element root() const noexcept { return root_; }
+  size_t max_bytes() const noexcept { return max_bytes_; }
+
+private:
+  simdjson::dom::parser parser_;
+  size_t max_bytes_;
+  std::string scratch_;
+  simdjson::dom::element root_;
+};
+
+/// A dotted field path ("user.id") as a JSON pointer ("/user/id").
+std::string pointer_of(std::string_view dotted);
+
+/// The scalar at JSON `pointer` in `root`, as the shared helpers see it; nullopt if absent.
+std::optional<json_value> field_of(simdjson::dom::element root, const std::string& pointer);
+
+/// Event time (ns) from the field at `pointer`: an RFC 3339 string or epoch milliseconds.
+std::optional<int64_t> event_time_at(simdjson::dom::element root, const std::string& pointer);
+
+} // namespace sluice::builtin::ndjson
