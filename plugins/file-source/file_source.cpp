@@ -62,7 +62,9 @@ public:
       time_pointer_ = ndjson::pointer_of(field);
     }
     cap_ = read_chunk + max_bytes_ + 1;
-    buf_ = std::make_unique<char[]>(cap_ + simdjson::SIMDJSON_PADDING);
+    // Left uninitialised (pages are touched only as the file fills them) but for the padding.
+    buf_.reset(new char[cap_ + simdjson::SIMDJSON_PADDING]);
+    std::memset(buf_.get() + cap_, 0, simdjson::SIMDJSON_PADDING);
     if (!open_at(nullptr) && !follow_)
       throw stage_error{errno_text("cannot open", path_)};
   }
