@@ -45,7 +45,8 @@ int main(int argc, char** argv) {
 
   auto run = app.add_subcommand("run", "Run the stages of one node until the sources end or a signal");
   run->add_option("-c,--config", c.config, "pipeline file (TOML)")->required();
-  run->add_option("-n,--node", c.node, "node name (default: the coordinator)");
+  run->add_option("-n,--node", c.node, "node name (default: $SLUICE_NODE, else the coordinator)")
+    ->envname("SLUICE_NODE");
   run->add_option("--stats", stats_file, "write counters as JSON to this file at exit");
   run->add_option("--threads", threads, "actor scheduler threads (default: one per core)");
 

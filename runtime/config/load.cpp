@@ -291,15 +291,25 @@ load_result load_string(const std::string& text, const std::string& file, const 
   reader r{file};
   auto& doc = *p.doc;
   // The node name is needed for ${SLUICE_NODE}; read it before substitution.
+  // Without --node the process runs as the default node (see check_graph): the
+  // coordinator, else the first stage's node, else the first [nodes] entry.
   std::string self = node;
-  if (self.empty()) {
-    if (auto c = doc["pipeline"]["coordinator"].value<std::string>(); c && c->find("${") == std::string::npos)
-      self = *c;
-    else if (auto n = doc["nodes"].as_table(); n && !n->empty())
+  auto literal = [](std::optional<std::string> s) {
+    return s && s->find("${") == std::string::npos ? *s : std::string{};
+  };
+  if (self.empty())
+    self = literal(doc["pipeline"]["coordinator"].value<std::string>());
+  if (self.empty())
+    if (auto first = doc["stage"][0]; first) {
+      self = literal(first["node"].value<std::string>());
+      if (self.empty())
+        self = literal(first["nodes"][0].value<std::string>());
+    }
+  if (self.empty())
+    if (auto n = doc["nodes"].as_table(); n && !n->empty())
       self = std::string{n->begin()->first.str()};
-    else
-      self = "local";
-  }
+  if (self.empty())
+    self = "local";
   substitute_env(doc, self, r);
   for (auto&& [k, v] : doc) {
     std::string key{k.str()};

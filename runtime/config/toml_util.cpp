@@ -99,8 +99,8 @@ bool expand(std::string& s, const toml::node& n, const std::string& node, reader
       has_fallback = true;
     }
     const char* value = std::getenv(name.c_str());
-    if (name == "SLUICE_NODE" && (!value || !*value) && !node.empty())
-      out += node;
+    if (name == "SLUICE_NODE" && !node.empty())
+      out += node; // always the process's own node name
     else if (value && *value)
       out += value;
     else if (has_fallback)

@@ -40,9 +40,10 @@ std::optional<int64_t> parse_duration(std::string_view s) {
   if (s.empty())
     return std::nullopt;
   while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
-    if (n > (INT64_MAX - 9) / 10)
+    int digit = s[i++] - '0';
+    if (n > (INT64_MAX - digit) / 10)
       return std::nullopt;
-    n = n * 10 + (s[i++] - '0');
+    n = n * 10 + digit;
   }
   if (i == 0)
     return std::nullopt;

@@ -57,6 +57,10 @@ std::optional<element> input_set::take_control(channel& c, element e) {
     aligning_ = false;
     for (auto& x : ch_)
       x.blocked = false;
+    // An ended channel no longer holds the watermark back: that follows the barrier.
+    if (e.what == element::kind::end_of_stream)
+      if (auto wm = merged_watermark())
+        ready_.push_back(*wm);
     return element::barrier(barrier_epoch_);
   }
   if (e.what == element::kind::end_of_stream)
@@ -65,6 +69,11 @@ std::optional<element> input_set::take_control(channel& c, element e) {
 }
 
 std::optional<input_set::item> input_set::next() {
+  if (!ready_.empty()) {
+    auto e = std::move(ready_.front());
+    ready_.pop_front();
+    return item{std::move(e), 0};
+  }
   bool progress = true;
   while (progress) {
     progress = false;

@@ -49,6 +49,7 @@ private:
   bool all_open_blocked() const;
 
   std::vector<channel> ch_;
+  std::deque<element> ready_; ///< controls due after the one just returned
   size_t rr_ = 0;
   size_t queued_records_ = 0;
   bool aligning_ = false;

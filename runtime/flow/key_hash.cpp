@@ -30,18 +30,28 @@ uint64_t key_hash(const sluice_record& r, const std::vector<std::string>& fields
     copy.resize(r.size + simdjson::SIMDJSON_PADDING);
     view = simdjson::padded_string_view(copy.data(), r.size, copy.size());
   }
-  uint64_t h = 1469598103934665603ULL;
+  uint64_t h = 14695981039346656037ULL;
   for (auto& f : fields) {
-    auto doc = parser.iterate(view);
+    simdjson::ondemand::document doc;
+    simdjson::ondemand::json_type type;
+    if (parser.iterate(view).get(doc) || doc.type().get(type) || type != simdjson::ondemand::json_type::object)
+      return fnv1a({r.data, r.size}); // not a JSON object: its bytes are its key
     std::string pointer = "/";
     for (char c : f)
       pointer += c == '.' ? '/' : c;
     std::string_view raw = "null";
+    std::string compound;
     simdjson::ondemand::value v;
-    if (!doc.error() && !doc.at_pointer(pointer).get(v)) {
-      raw = v.raw_json_token();
-    } else if (doc.error()) {
-      return fnv1a({r.data, r.size});
+    if (!doc.at_pointer(pointer).get(v)) {
+      simdjson::ondemand::json_type vt;
+      if (!v.type().get(vt) &&
+          (vt == simdjson::ondemand::json_type::object || vt == simdjson::ondemand::json_type::array)) {
+        std::string_view whole;
+        if (!simdjson::to_json_string(v).get(whole))
+          raw = compound.assign(whole);
+      } else {
+        raw = v.raw_json_token();
+      }
     }
     // trailing whitespace is part of a raw token; strip it so layout doesn't matter
     while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\t' || raw.back() == '\n' || raw.back() == '\r'))

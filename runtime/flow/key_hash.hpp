@@ -11,7 +11,7 @@
 namespace sluice::flow {
 
 /// FNV-1a 64: stable across processes, restarts and builds.
-uint64_t fnv1a(std::string_view bytes, uint64_t seed = 1469598103934665603ULL) noexcept;
+uint64_t fnv1a(std::string_view bytes, uint64_t seed = 14695981039346656037ULL) noexcept;
 
 /// Hash of the record's `fields` (top-level or dotted JSON fields; raw JSON
 /// text of each value, so 1 and "1" differ); the record key when `fields` is

@@ -36,9 +36,9 @@ std::string edge_label(const plan& pl, const edge_desc& e) {
   return l;
 }
 
-// Mermaid ids may not contain '-'.
-std::string mid(const std::string& s) {
-  std::string out = "s_";
+// Mermaid ids may not contain '-'; stages and nodes get distinct prefixes.
+std::string mid(const std::string& s, const char* prefix = "s_") {
+  std::string out = prefix;
   for (char c : s)
     out += c == '-' ? '_' : c;
   return out;
@@ -74,7 +74,7 @@ std::string to_mermaid(const plan& pl) {
   for (size_t i = 0; i < p.stages.size(); ++i)
     by_node[p.node_of(p.stages[i], 0)].push_back(i);
   for (auto& [node, idx] : by_node) {
-    o << "  subgraph " << mid(node) << "[\"node " << node << "\"]\n";
+    o << "  subgraph " << mid(node, "n_") << "[\"node " << node << "\"]\n";
     for (auto i : idx) {
       auto l = label(p, p.stages[i]);
       for (size_t k; (k = l.find("\\n")) != std::string::npos;)

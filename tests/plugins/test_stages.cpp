@@ -69,7 +69,7 @@ const sluice_option_spec seq_options[] = {
   {"keys", SLUICE_OPT_INT, 0, "10", "distinct values of k"},
 };
 const sluice_option_spec slow_options[] = {
-  {"delay", SLUICE_OPT_DURATION, 0, "\"10ms\"", "sleep per batch"},
+  {"delay", SLUICE_OPT_DURATION, 0, "10ms", "sleep per batch"},
 };
 const sluice_option_spec failing_options[] = {
   {"fail_at", SLUICE_OPT_INT, SLUICE_OPTION_REQUIRED, nullptr, "0-based record number to fail on"},
