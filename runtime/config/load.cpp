@@ -350,7 +350,10 @@ load_result load_file(const std::string& path, const std::string& node) {
   std::ifstream in{path, std::ios::binary};
   if (!in) {
     load_result out;
-    out.errors.push_back({{path, 0, 0}, "cannot read the config file: " + std::string{std::strerror(errno)}});
+    config::diagnostic d; // named: GCC 12 -O3 misreads the braced temporary
+    d.where.file = path;
+    d.message = "cannot read the config file: " + std::string{std::strerror(errno)};
+    out.errors.push_back(std::move(d));
     return out;
   }
   std::stringstream ss;

@@ -51,7 +51,9 @@ prepare_result prepare(const std::string& file, const std::string& node, const s
     return out;
   auto pl = build(pr->pipeline, ports);
   if (!pl) {
-    out.errors.push_back({{}, pl.message()});
+    config::diagnostic d; // named: GCC 12 -O3 misreads the braced temporary
+    d.message = pl.message();
+    out.errors.push_back(std::move(d));
     return out;
   }
   pr->physical = std::move(*pl);
