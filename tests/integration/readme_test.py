@@ -68,7 +68,8 @@ def main():
                     failures.append(cmd + " (no add-field.so)")
             elif cmd.startswith("python3 tests/bench/w1.py"):
                 check(cmd, [sys.executable, os.path.join(SRC, "tests/bench/w1.py"), "--events", "20000",
-                            "--skip-rsyslog", "--workdir", os.path.join(tmp, "bench"), "--sluice", BIN],
+                            "--skip-rsyslog", "--workdir", os.path.join(tmp, "bench"), "--sluice", BIN,
+                            "--build-dir", BUILD],
                       SRC)
             else:
                 print(f"UNKNOWN: {cmd}")
