@@ -5,25 +5,23 @@
 
 namespace sluice::builtin {
 
-bool field_reader::open(const record& r) {
-  simdjson::padded_string_view view;
-  if (r.padded()) {
-    view = simdjson::padded_string_view(r.bytes().data(), r.bytes().size(),
+simdjson::padded_string_view padded_view(const record& r, std::string& scratch) {
+  if (r.padded())
+    return simdjson::padded_string_view(r.bytes().data(), r.bytes().size(),
                                         r.bytes().size() + simdjson::SIMDJSON_PADDING);
-  } else {
-    copy_.assign(r.bytes());
-    copy_.resize(r.bytes().size() + simdjson::SIMDJSON_PADDING);
-    view = simdjson::padded_string_view(copy_.data(), r.bytes().size(), copy_.size());
-  }
-  ok_ = !parser_.iterate(view).get(doc_);
+  scratch.assign(r.bytes());
+  scratch.resize(r.bytes().size() + simdjson::SIMDJSON_PADDING);
+  return simdjson::padded_string_view(scratch.data(), r.bytes().size(), scratch.size());
+}
+
+bool field_reader::open(const record& r) {
+  ok_ = !parser_.iterate(padded_view(r, copy_)).get(doc_);
   if (ok_) {
     simdjson::ondemand::json_type t;
     ok_ = !doc_.type().get(t) && t == simdjson::ondemand::json_type::object;
   }
   return ok_;
 }
-
-namespace {
 
 std::string pointer_of(std::string_view path) {
   std::string p = "/";
@@ -39,8 +37,6 @@ std::string pointer_of(std::string_view path) {
   }
   return p;
 }
-
-} // namespace
 
 std::optional<std::string_view> field_reader::raw(std::string_view path) {
   if (!ok_)

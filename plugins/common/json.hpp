@@ -38,6 +38,13 @@ private:
   bool ok_ = false;
 };
 
+/// JSON pointer of a dotted path: "user.id" -> "/user/id" (escaping ~ and /).
+std::string pointer_of(std::string_view dotted);
+
+/// A view simdjson can parse: the record in place when padded, else a padded
+/// copy in `scratch`.
+simdjson::padded_string_view padded_view(const record& r, std::string& scratch);
+
 /// Parses RFC 3339 ("2026-01-02T03:04:05.123Z", "+01:00" offsets) to ns since the epoch.
 std::optional<int64_t> parse_rfc3339(std::string_view s);
 /// Formats ns since the epoch as "2026-01-02T03:04:05.123Z" (millisecond precision).

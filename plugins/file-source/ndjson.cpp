@@ -95,21 +95,6 @@ std::optional<int64_t> event_time_at(simdjson::dom::element root, const std::str
   return f ? event_time_of(*f) : std::nullopt;
 }
 
-std::string pointer_of(std::string_view dotted) {
-  std::string p = "/";
-  for (char c : dotted) {
-    if (c == '.')
-      p += '/';
-    else if (c == '~')
-      p += "~0";
-    else if (c == '/')
-      p += "~1";
-    else
-      p += c;
-  }
-  return p;
-}
-
 std::optional<json_value> field_of(dom::element root, const std::string& pointer) {
   dom::element v;
   if (root.at_pointer(pointer).get(v))

@@ -15,6 +15,8 @@
 
 namespace sluice::builtin::ndjson {
 
+using builtin::pointer_of; // dotted path -> JSON pointer (plugins/common)
+
 /// Deepest nesting of objects and arrays a line may have (`{"a":1}` is depth 1).
 inline constexpr size_t max_depth = 512;
 
@@ -47,7 +49,7 @@ private:
 };
 
 /// A dotted field path ("user.id") as a JSON pointer ("/user/id").
-std::string pointer_of(std::string_view dotted);
+
 
 /// The scalar at JSON `pointer` in `root`, as the shared helpers see it; nullopt if absent.
 std::optional<json_value> field_of(simdjson::dom::element root, const std::string& pointer);

@@ -7,6 +7,7 @@
 
 #include <simdjson.h>
 
+#include "common/json.hpp"
 #include "sluice/sluice.hpp"
 
 namespace sluice::builtin::project {
@@ -89,15 +90,7 @@ private:
   }
 
   void one(const record& r) {
-    simdjson::padded_string_view view;
-    if (r.padded()) {
-      view = simdjson::padded_string_view(r.bytes().data(), r.bytes().size(),
-                                          r.bytes().size() + simdjson::SIMDJSON_PADDING);
-    } else {
-      copy_.assign(r.bytes());
-      copy_.resize(r.bytes().size() + simdjson::SIMDJSON_PADDING);
-      view = simdjson::padded_string_view(copy_.data(), r.bytes().size(), copy_.size());
-    }
+    auto view = builtin::padded_view(r, copy_);
     od::document doc;
     od::object obj;
     if (parser_.iterate(view).get(doc) || doc.get_object().get(obj)) {
