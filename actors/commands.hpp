@@ -15,5 +15,7 @@ int run(const common& c, const std::string& stats_file, unsigned threads);
 int validate(const common& c);
 int graph(const common& c, const std::string& format);
 int inspect(const std::string& plugin);
+/// `checkpoint ls|inspect`: reads the node's state store, also while it is stopped.
+int checkpoint(const common& c, const std::string& verb);
 
 } // namespace sluice::cli

@@ -60,6 +60,18 @@ int main(int argc, char** argv) {
   auto inspect = app.add_subcommand("inspect", "Show the stages, versions and options of a plugin");
   inspect->add_option("plugin", plugin, "built-in name or path to a .so")->required();
 
+  auto checkpoint = app.add_subcommand("checkpoint", "List or inspect a node's checkpoints (works while it is stopped)");
+  checkpoint->require_subcommand(1);
+  std::string checkpoint_verb;
+  for (auto [verb, help] : {std::pair{"ls", "epochs with their time and size"},
+                            std::pair{"inspect", "the committed epoch: state per stage instance, source offsets"}}) {
+    auto sub = checkpoint->add_subcommand(verb, help);
+    sub->add_option("-c,--config", c.config, "pipeline file (TOML)")->required();
+    sub->add_option("-n,--node", c.node, "node name (default: $SLUICE_NODE, else the coordinator)")
+      ->envname("SLUICE_NODE");
+    sub->callback([&checkpoint_verb, verb = std::string{verb}] { checkpoint_verb = verb; });
+  }
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -76,5 +88,7 @@ int main(int argc, char** argv) {
     return pick_config(c, positional) ? sluice::cli::graph(c, format) : 2;
   if (*inspect)
     return sluice::cli::inspect(plugin);
+  if (*checkpoint)
+    return sluice::cli::checkpoint(c, checkpoint_verb);
   return 2;
 }

@@ -23,6 +23,31 @@ using stop_atom = caf::atom_constant<caf::atom("stop")>;
 /// An instance finished: (done, report).
 using done_atom = caf::atom_constant<caf::atom("done")>;
 
+/// Coordinator -> source: inject barrier (barrier, epoch).
+using barrier_atom = caf::atom_constant<caf::atom("barrier")>;
+/// Instance -> coordinator: its snapshot for an epoch (ack, epoch, snapshot).
+using ack_atom = caf::atom_constant<caf::atom("ack")>;
+/// Coordinator -> every instance: the epoch is durable (commit, epoch).
+using commit_atom = caf::atom_constant<caf::atom("commit")>;
+/// Source -> coordinator: no more input (bounded end or stop); waiting for the final epoch.
+using ended_atom = caf::atom_constant<caf::atom("ended")>;
+/// Coordinator -> source: the final epoch is committed, end the stream now.
+using finish_atom = caf::atom_constant<caf::atom("finish")>;
+/// Supervisor -> coordinator: (wire, sources, all instances), once all are spawned.
+using wire_atom = caf::atom_constant<caf::atom("wire")>;
+/// Coordinator timer.
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
+/// Coordinator -> supervisor: checkpointing failed (failed, message).
+using failed_atom = caf::atom_constant<caf::atom("failed")>;
+
+/// One instance's state for one epoch.
+struct snapshot_msg {
+  std::string key; ///< "stage#index"
+  std::string bytes;
+  uint32_t schema_version = 0;
+  bool is_source = false;
+};
+
 /// What an instance reports when it ends.
 struct instance_report {
   std::string stage;
@@ -40,3 +65,4 @@ struct instance_report {
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::flow::element)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::actors::instance_report)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::actors::snapshot_msg)

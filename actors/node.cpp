@@ -4,10 +4,12 @@
 
 #include <atomic>
 #include <fstream>
+#include <map>
 #include <thread>
 
 #include <spdlog/spdlog.h>
 
+#include "actors/coordinator.hpp"
 #include "actors/stage_actor.hpp"
 #include "actors/stats.hpp"
 
@@ -21,6 +23,7 @@ struct supervisor_state {
   std::vector<caf::actor> stages;
   std::vector<caf::actor> sources;
   std::vector<instance_report> reports;
+  caf::actor coordinator;
   size_t expected = 0;
   bool failed = false;
   caf::actor waiter;
@@ -32,11 +35,14 @@ struct supervisor_args {
   flow::gauge* in_flight;
   caf::actor waiter;
   std::string stats_file;
+  std::shared_ptr<coordinator_setup> checkpoints;
+  std::map<std::string, state::instance_state>* restored;
 };
 
 void finish(caf::stateful_actor<supervisor_state>* self, const supervisor_args& a, int code) {
   auto& st = self->state;
   write_summary(*a.prep, st.reports, *a.in_flight, a.stats_file, code);
+  self->send_exit(st.coordinator, caf::exit_reason::user_shutdown);
   self->send(st.waiter, exit_atom::value, code);
   self->quit();
 }
@@ -47,6 +53,8 @@ caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self, supervisor
   auto& prep = *a.prep;
   auto& p = prep.pipeline;
   auto& pl = prep.physical;
+  a.checkpoints->supervisor = caf::actor_cast<caf::actor>(self);
+  st.coordinator = spawn_coordinator(self->system(), a.checkpoints);
   // Consumers first, so every instance is spawned knowing its destinations.
   std::vector<std::vector<caf::actor>> spawned(p.stages.size());
   auto order = p.topological_order();
@@ -61,6 +69,9 @@ caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self, supervisor
       setup.index = i;
       setup.supervisor = caf::actor_cast<caf::actor>(self);
       setup.in_flight = a.in_flight;
+      setup.coordinator = st.coordinator;
+      if (auto r = a.restored->find(state_key(sc.name, i)); r != a.restored->end())
+        setup.restored = r->second;
       for (auto e : pl.stages[s].out_edges) {
         auto& ed = pl.edges[e];
         auto& to = p.stages[static_cast<size_t>(ed.to)];
@@ -81,6 +92,7 @@ caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self, supervisor
     }
   }
   st.expected = st.stages.size();
+  self->send(st.coordinator, wire_atom::value, st.sources, st.stages);
   spdlog::info("pipeline {} running on node {}: {} stages, {} instances", p.name, p.node, p.stages.size(),
                st.expected);
   self->set_down_handler([=](caf::down_msg& dm) {
@@ -99,6 +111,15 @@ caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self, supervisor
       st.reports.push_back(std::move(r));
       if (st.reports.size() == st.expected && !st.failed)
         finish(self, a, 0);
+    },
+    [=](failed_atom, const std::string&) {
+      auto& st = self->state;
+      if (st.failed)
+        return;
+      st.failed = true;
+      for (auto& x : st.stages)
+        self->send_exit(x, caf::exit_reason::user_shutdown);
+      finish(self, a, 1);
     },
     [=](stop_atom) {
       spdlog::info("stopping: sources end their streams, sinks finish");
@@ -127,6 +148,35 @@ int run_node(plan::prepared& prep, const run_options& opts) {
   sigaddset(&set, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 
+  // Checkpoints: recover to the last committed epoch before anything starts.
+  auto checkpoints = std::make_shared<coordinator_setup>();
+  std::map<std::string, state::instance_state> restored;
+  if (p.state_dir.empty() || !p.checkpoint_interval_ns) {
+    spdlog::info("checkpoints are off ({}): a restart starts over",
+                 p.state_dir.empty() ? "no [pipeline] state_dir" : "checkpoint_interval = \"off\"");
+  } else {
+    auto store = state::store::open(p.state_dir);
+    if (!store) {
+      spdlog::error("{}", store.message());
+      return 1;
+    }
+    if (auto s = (*store)->drop_uncommitted(); s.failed()) {
+      spdlog::error("{}", s.message());
+      return 1;
+    }
+    auto states = (*store)->committed_states();
+    if (!states) {
+      spdlog::error("{}", states.message());
+      return 1;
+    }
+    for (auto& [key, st] : *states)
+      restored.emplace(key, st);
+    if (auto e = (*store)->committed_epoch(); e > 0)
+      spdlog::info("recovering checkpoint {} from {} ({} instance states)", e, p.state_dir, restored.size());
+    checkpoints->store = std::move(*store);
+    checkpoints->interval_ns = p.checkpoint_interval_ns;
+  }
+
   caf::actor_system_config cfg;
   if (opts.threads)
     cfg.set("scheduler.max-threads", opts.threads);
@@ -135,7 +185,8 @@ int run_node(plan::prepared& prep, const run_options& opts) {
     caf::actor_system sys{cfg};
     flow::gauge in_flight;
     caf::scoped_actor waiter{sys};
-    auto sup = sys.spawn(supervisor, supervisor_args{&prep, &in_flight, waiter, opts.stats_file});
+    auto sup = sys.spawn(supervisor, supervisor_args{&prep, &in_flight, waiter, opts.stats_file, checkpoints,
+                                                     &restored});
     std::atomic<bool> done{false};
     std::thread signals([&] {
       int stops = 0;

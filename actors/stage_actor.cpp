@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/failpoint.hpp"
 #include "core/text.hpp"
 #include "flow/input_set.hpp"
 #include "flow/output_port.hpp"
@@ -53,6 +54,7 @@ public:
     upstream_.clear();
     setup_.outputs.clear();
     setup_.supervisor = nullptr;
+    setup_.coordinator = nullptr;
   }
 
   caf::behavior make_behavior() override {
@@ -63,6 +65,13 @@ public:
     if (auto st = inst_->create(); st.failed()) {
       fail(st.message());
       return {};
+    }
+    if (setup_.restored) {
+      failpoint("during_restore");
+      if (auto st = inst_->restore(setup_.restored->bytes, setup_.restored->schema_version); st.failed()) {
+        fail(st.message());
+        return {};
+      }
     }
     for (size_t k = 0; k < setup_.outputs.size(); ++k)
       for (size_t d = 0; d < setup_.outputs[k].dest.size(); ++d)
@@ -90,6 +99,20 @@ public:
         maybe_done();
       },
       [=](pull_atom) { pull(); },
+      [=](barrier_atom, int64_t epoch) {
+        if (!is_source_ || ended_)
+          return;
+        checkpoint(epoch);
+        control(element::barrier(epoch));
+      },
+      [=](commit_atom, int64_t epoch) {
+        if (auto st = inst_->commit(epoch); st.failed())
+          fail(st.message());
+      },
+      [=](finish_atom) {
+        if (is_source_)
+          end_stream();
+      },
       [=](stop_atom) {
         if (is_source_ && !ended_) {
           stopping_ = true;
@@ -188,7 +211,9 @@ private:
           control(e);
           break;
         case element::kind::barrier:
-          // Checkpoints arrive with the state store: forward in order for now.
+          checkpoint(e.value);
+          if (ended_)
+            return; // checkpoint failed
           control(e);
           break;
         case element::kind::end_of_stream:
@@ -213,8 +238,10 @@ private:
     pull_scheduled_ = false;
     if (ended_)
       return;
+    if (source_done_)
+      return;
     if (stopping_)
-      return end_stream();
+      return source_ended();
     if (blocked())
       return; // a credit grant schedules the next pull
     auto rc = inst_->poll(setup_.prep->pipeline.batch_size);
@@ -229,8 +256,35 @@ private:
       control(element::watermark(max_event_time_));
     }
     if (*rc == SLUICE_END)
-      return end_stream();
+      return source_ended();
     schedule_pull(*rc == SLUICE_AGAIN ? idle_poll : 0ms);
+  }
+
+  /// A source has no more input: the coordinator runs the final checkpoint
+  /// and then sends finish, upon which the stream ends.
+  void source_ended() {
+    source_done_ = true;
+    flush_ports();
+    drain();
+    send(setup_.coordinator, ended_atom::value);
+  }
+
+  /// Aligned barrier `epoch`: pre-commit, snapshot, hand the state to the coordinator.
+  void checkpoint(int64_t epoch) {
+    flush_ports();
+    if (auto st = inst_->flush(); st.failed())
+      return fail(st.message());
+    if (inst_->desc().kind == SLUICE_KIND_SINK)
+      failpoint("after_precommit");
+    auto snap = inst_->snapshot();
+    if (!snap)
+      return fail(snap.message());
+    snapshot_msg m;
+    m.key = state_key(cfg_.name, setup_.index);
+    m.bytes = std::move(*snap);
+    m.schema_version = inst_->desc().state_schema_version;
+    m.is_source = is_source_;
+    send(setup_.coordinator, ack_atom::value, epoch, std::move(m));
   }
 
   void end_stream() {
@@ -278,6 +332,7 @@ private:
   bool reported_ = false;
   bool pull_scheduled_ = false;
   bool stopping_ = false;
+  bool source_done_ = false;
   instance_report report_;
   int64_t max_event_time_ = INT64_MIN;
   int64_t last_watermark_ = INT64_MIN;
@@ -286,6 +341,10 @@ private:
 };
 
 } // namespace
+
+std::string state_key(const std::string& stage, uint32_t index) {
+  return stage + "#" + std::to_string(index);
+}
 
 caf::actor spawn_stage(caf::actor_system& sys, stage_setup setup) {
   auto kind = setup.prep->stages[static_cast<size_t>(setup.stage)].stage->kind;

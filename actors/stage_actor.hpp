@@ -11,6 +11,7 @@
 #include "flow/gauge.hpp"
 #include "plugin/instance.hpp"
 #include "plan/prepare.hpp"
+#include "state/store.hpp"
 
 namespace sluice::actors {
 
@@ -27,8 +28,13 @@ struct stage_setup {
   uint32_t index = 0;
   std::vector<edge_wiring> outputs;
   caf::actor supervisor;
+  caf::actor coordinator;
   flow::gauge* in_flight = nullptr;
+  std::optional<state::instance_state> restored; ///< the last committed snapshot
 };
+
+/// The key of an instance's state: "stage#index".
+std::string state_key(const std::string& stage, uint32_t index);
 
 /// Spawns the actor for one stage instance (detached for sources and sinks,
 /// which may block on I/O).

@@ -338,8 +338,6 @@ load_result load_string(const std::string& text, const std::string& file, const 
   p.node = node.empty() ? p.coordinator : node;
   if (!p.nodes.empty() && !p.nodes.count(p.node))
     r.fail(location{file, 1, 1}, "--node " + p.node + " is not a [nodes.*] entry of this file");
-  if (p.state_dir.empty())
-    p.state_dir = "sluice-state/" + p.name + "/" + p.node;
   out.errors = std::move(r.errors());
   if (out.errors.empty())
     out.value = std::move(p);

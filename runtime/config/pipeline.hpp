@@ -66,7 +66,7 @@ extern const std::vector<std::string> reserved_stage_keys;
 struct pipeline {
   std::string file;
   std::string name = "pipeline";
-  std::string state_dir;
+  std::string state_dir; ///< empty: no checkpoints (a restart starts over)
   std::string guarantee = "exactly-once";
   std::optional<int64_t> checkpoint_interval_ns = int64_t{10} * 1000000000; ///< nullopt = "off"
   std::string coordinator;

@@ -87,6 +87,10 @@ status instance::restore(const std::string& bytes, uint32_t schema_version) {
   return check(stage_.stage->restore(self_, bytes.data(), bytes.size(), schema_version), "restore");
 }
 
+status instance::commit(int64_t epoch) {
+  return check(stage_.stage->commit ? stage_.stage->commit(self_, epoch) : 0, "commit");
+}
+
 int instance::on_emit(void* ctx, uint32_t port, const sluice_record* rec) {
   auto self = static_cast<instance*>(ctx);
   if (!rec)

@@ -40,6 +40,8 @@ public:
   /// Small state as bytes, with the stage's schema version.
   result<std::string> snapshot();
   status restore(const std::string& bytes, uint32_t schema_version);
+  /// Checkpoint `epoch` is durable: the stage publishes what it prepared.
+  status commit(int64_t epoch);
 
   const sluice_stage_desc& desc() const noexcept { return *stage_.stage; }
   const std::string& name() const noexcept { return name_; }

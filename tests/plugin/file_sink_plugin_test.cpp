@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -61,6 +62,23 @@ int64_t counter(harness& h, const std::string& name) {
 }
 
 using names = std::vector<std::string>;
+
+/// A checkpoint barrier as the host runs it: flush (pre-commit), then snapshot.
+std::string checkpoint(harness& h) {
+  BOOST_TEST_REQUIRE(!h.stage().flush().failed());
+  auto snap = h.stage().snapshot();
+  BOOST_TEST_REQUIRE(bool(snap), (snap ? "" : snap.message()));
+  return *snap;
+}
+
+/// A sink restarted after a crash, restored from a committed snapshot.
+std::unique_ptr<harness> restored(const std::string& options, const std::string& snap) {
+  auto h = std::make_unique<harness>("file-sink", options);
+  BOOST_TEST_REQUIRE(h->setup_error() == "");
+  auto st = h->stage().restore(snap, h->stage().desc().state_schema_version);
+  BOOST_TEST_REQUIRE(!st.failed(), (st.failed() ? st.message() : ""));
+  return h;
+}
 
 } // namespace
 
@@ -215,4 +233,146 @@ BOOST_AUTO_TEST_CASE(a_bad_path_template_fails_creation_naming_the_column) {
 BOOST_AUTO_TEST_CASE(a_missing_path_option_is_refused) {
   harness h("file-sink", "");
   BOOST_TEST(h.setup_error().find("path") != std::string::npos, h.setup_error());
+}
+
+// Checkpoints: two-phase commit. Lines are 10 bytes with the newline; roll_size 20 holds two.
+
+BOOST_AUTO_TEST_CASE(under_checkpoints_a_rolled_file_is_published_only_when_its_checkpoint_commits) {
+  temp_dir tmp;
+  harness h("file-sink", options_for(tmp.path + "/part.ndjson", "roll_size = 20"));
+  BOOST_TEST_REQUIRE(h.setup_error() == "");
+  checkpoint(h);
+  BOOST_TEST(!h.stage().commit(1).failed());
+  BOOST_TEST(!h.process({"record-01", "record-02", "record-03"}).failed());
+  BOOST_TEST(names_in(tmp.path) == (names{".part-0-0.ndjson.inprogress", ".part-0-1.ndjson.inprogress"}));
+  checkpoint(h);
+  BOOST_TEST(names_in(tmp.path) == (names{".part-0-0.ndjson.inprogress", ".part-0-1.ndjson.inprogress"}));
+  BOOST_TEST(!h.stage().commit(2).failed());
+  BOOST_TEST(names_in(tmp.path) == (names{".part-0-1.ndjson.inprogress", "part-0-0.ndjson"}));
+  BOOST_TEST(read(tmp.path + "/part-0-0.ndjson") == "record-01\nrecord-02\n");
+  BOOST_TEST(!h.stage().finish().failed());
+  BOOST_TEST(names_in(tmp.path) == (names{"part-0-0.ndjson", "part-0-1.ndjson"}));
+  BOOST_TEST(read(tmp.path + "/part-0-1.ndjson") == "record-03\n");
+  BOOST_TEST(counter(h, "files_published") == 2);
+}
+
+BOOST_AUTO_TEST_CASE(a_file_that_rolls_after_a_snapshot_waits_for_the_next_commit) {
+  temp_dir tmp;
+  harness h("file-sink", options_for(tmp.path + "/part.ndjson", "roll_size = 20"));
+  BOOST_TEST_REQUIRE(h.setup_error() == "");
+  BOOST_TEST(!h.process({"record-01"}).failed());
+  checkpoint(h);
+  BOOST_TEST(!h.process({"record-02", "record-03"}).failed()); // part 0 rolls during epoch 2
+  BOOST_TEST(!h.stage().commit(1).failed());
+  BOOST_TEST(names_in(tmp.path) == (names{".part-0-0.ndjson.inprogress", ".part-0-1.ndjson.inprogress"}));
+  checkpoint(h);
+  BOOST_TEST(!h.stage().commit(2).failed());
+  BOOST_TEST(names_in(tmp.path) == (names{".part-0-1.ndjson.inprogress", "part-0-0.ndjson"}));
+  BOOST_TEST(counter(h, "files_published") == 1);
+  BOOST_TEST(!h.stage().commit(2).failed()); // a repeated commit changes nothing
+  BOOST_TEST(!h.stage().commit(1).failed());
+  BOOST_TEST(names_in(tmp.path) == (names{".part-0-1.ndjson.inprogress", "part-0-0.ndjson"}));
+  BOOST_TEST(counter(h, "files_published") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(after_a_crash_the_restore_truncates_to_the_committed_length_and_continues) {
+  temp_dir tmp;
+  std::string opts = options_for(tmp.path + "/part.ndjson");
+  std::string snap;
+  {
+    harness h("file-sink", opts);
+    BOOST_TEST_REQUIRE(h.setup_error() == "");
+    BOOST_TEST(!h.process({"one", "two"}).failed());
+    snap = checkpoint(h);
+    BOOST_TEST(!h.stage().commit(1).failed());
+    BOOST_TEST(!h.process({"three (uncommitted)"}).failed());
+    BOOST_TEST(!h.stage().flush().failed());
+  } // crash: no finish
+  BOOST_TEST(read(tmp.path + "/.part-0-0.ndjson.inprogress") == "one\ntwo\nthree (uncommitted)\n");
+  auto h = restored(opts, snap);
+  BOOST_TEST(read(tmp.path + "/.part-0-0.ndjson.inprogress") == "one\ntwo\n");
+  BOOST_TEST(!h->process({"three"}).failed());
+  BOOST_TEST(!h->stage().finish().failed());
+  BOOST_TEST(names_in(tmp.path) == names{"part-0-0.ndjson"});
+  BOOST_TEST(read(tmp.path + "/part-0-0.ndjson") == "one\ntwo\nthree\n");
+}
+
+BOOST_AUTO_TEST_CASE(a_restore_publishes_the_rolled_files_of_its_snapshot_once) {
+  temp_dir tmp;
+  std::string opts = options_for(tmp.path + "/part.ndjson", "roll_size = 20");
+  std::string snap;
+  {
+    harness h("file-sink", opts);
+    BOOST_TEST_REQUIRE(h.setup_error() == "");
+    BOOST_TEST(!h.stage().restore("", h.stage().desc().state_schema_version).failed()); // fresh run
+    BOOST_TEST(!h.process({"record-01", "record-02", "record-03"}).failed());
+    snap = checkpoint(h);
+  } // crash after the epoch committed, before on_commit published
+  for (int run = 0; run < 2; ++run) { // the second restore finds part 0 already published
+    auto h = restored(opts, snap);
+    BOOST_TEST(names_in(tmp.path) == (names{".part-0-1.ndjson.inprogress", "part-0-0.ndjson"}));
+    BOOST_TEST(counter(*h, "files_published") == (run == 0 ? 1 : 0));
+    BOOST_TEST(!h->stage().commit(1).failed());
+    BOOST_TEST(counter(*h, "files_published") == (run == 0 ? 1 : 0));
+  }
+  BOOST_TEST(read(tmp.path + "/part-0-0.ndjson") == "record-01\nrecord-02\n");
+  BOOST_TEST(read(tmp.path + "/.part-0-1.ndjson.inprogress") == "record-03\n");
+}
+
+BOOST_AUTO_TEST_CASE(a_restore_removes_in_progress_files_that_its_snapshot_does_not_name) {
+  temp_dir tmp;
+  std::string opts = options_for(tmp.path + "/{d}/part.ndjson", "roll_size = 20");
+  std::string snap;
+  {
+    harness h("file-sink", opts);
+    BOOST_TEST_REQUIRE(h.setup_error() == "");
+    BOOST_TEST(!h.process({R"({"d":"a"})"}).failed());
+    snap = checkpoint(h);
+    BOOST_TEST(!h.stage().commit(1).failed());
+    // After the snapshot: a/ part 0 rolls and part 1 opens; b/ is new.
+    BOOST_TEST(!h.process({R"({"d":"a"})", R"({"d":"a"})", R"({"d":"b"})"}).failed());
+  } // crash
+  std::ofstream(tmp.path + "/a/.part-1-0.ndjson.inprogress") << "another instance\n";
+  BOOST_TEST(names_in(tmp.path + "/b") == names{".part-0-0.ndjson.inprogress"});
+  auto h = restored(opts, snap);
+  BOOST_TEST(names_in(tmp.path + "/a") == (names{".part-0-0.ndjson.inprogress", ".part-1-0.ndjson.inprogress"}));
+  BOOST_TEST(read(tmp.path + "/a/.part-0-0.ndjson.inprogress") == "{\"d\":\"a\"}\n");
+  // b/ is not in the snapshot: cleaned when the sink first writes there again.
+  BOOST_TEST(!h->process({R"({"d":"b"})"}).failed());
+  BOOST_TEST(names_in(tmp.path + "/b") == names{".part-0-1.ndjson.inprogress"});
+}
+
+BOOST_AUTO_TEST_CASE(running_a_finished_pipeline_again_publishes_nothing_new) {
+  temp_dir tmp;
+  std::string opts = options_for(tmp.path + "/part.ndjson", "roll_size = 20");
+  std::string snap;
+  {
+    harness h("file-sink", opts);
+    BOOST_TEST_REQUIRE(h.setup_error() == "");
+    BOOST_TEST(!h.process({"record-01", "record-02", "record-03"}).failed());
+    snap = checkpoint(h); // the final checkpoint
+    BOOST_TEST(!h.stage().commit(1).failed());
+    BOOST_TEST(!h.stage().finish().failed());
+  }
+  names before = names_in(tmp.path);
+  BOOST_TEST(before == (names{"part-0-0.ndjson", "part-0-1.ndjson"}));
+  auto h = restored(opts, snap);
+  BOOST_TEST(!h->stage().commit(1).failed());
+  BOOST_TEST(!h->stage().finish().failed());
+  BOOST_TEST(names_in(tmp.path) == before);
+  BOOST_TEST(read(tmp.path + "/part-0-1.ndjson") == "record-03\n");
+  BOOST_TEST(counter(*h, "files_published") == 0);
+}
+
+BOOST_AUTO_TEST_CASE(a_snapshot_of_another_schema_or_a_corrupt_one_is_refused) {
+  temp_dir tmp;
+  harness h("file-sink", options_for(tmp.path + "/part.ndjson"));
+  BOOST_TEST_REQUIRE(h.setup_error() == "");
+  auto st = h.stage().restore("file-sink-state 2\n", 2);
+  BOOST_TEST_REQUIRE(st.failed());
+  BOOST_TEST(st.message().find("schema version 2") != std::string::npos, st.message());
+  harness h2("file-sink", options_for(tmp.path + "/part.ndjson"));
+  st = h2.stage().restore("file-sink-state 1\nopen 0 5 99:short\n", 1);
+  BOOST_TEST_REQUIRE(st.failed());
+  BOOST_TEST(st.message().find("corrupt at line 2") != std::string::npos, st.message());
 }

@@ -182,8 +182,12 @@ typedef struct sluice_stage_desc {
   int (*snapshot)(void* self, sluice_bytes* out);
   /** Restores state written by schema version `schema_version`. */
   int (*restore)(void* self, const char* data, size_t size, uint32_t schema_version);
+  /** Checkpoint `epoch` is durable everywhere: publish what flush() prepared
+   *  (two-phase-commit sinks). Called in epoch order; may repeat after a
+   *  restore, so it must be idempotent. */
+  int (*commit)(void* self, int64_t epoch);
 
-  void* reserved[16];
+  void* reserved[15];
 } sluice_stage_desc;
 
 /** What `sluice_plugin_entry` returns. The first three fields never move. */

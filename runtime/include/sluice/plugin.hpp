@@ -109,6 +109,10 @@ struct trampolines {
       return int{SLUICE_OK};
     });
   }
+  static int commit(void* p, int64_t epoch) noexcept {
+    auto s = self(p);
+    return guarded(s->host, [&] { s->obj->on_commit(epoch); return int{SLUICE_OK}; });
+  }
   static int restore(void* p, const char* data, size_t size, uint32_t version) noexcept {
     auto s = self(p);
     return guarded(s->host, [&] {
@@ -167,6 +171,7 @@ const sluice_stage_desc* describe(const char* name, const char* version,
     x.finish = &tr::finish;
     x.snapshot = &tr::snapshot;
     x.restore = &tr::restore;
+    x.commit = &tr::commit;
     return x;
   }();
   return &d;

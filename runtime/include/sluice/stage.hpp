@@ -24,8 +24,12 @@ public:
   virtual std::string snapshot() { return {}; }
   /// Restores bytes written by snapshot() of schema `schema_version`.
   virtual void restore(std::string_view /*bytes*/, uint32_t /*schema_version*/) {}
-  /// Makes everything handed over so far durable.
+  /// Makes everything handed over so far durable (for a sink: pre-commit).
+  /// Called before snapshot() at every checkpoint barrier.
   virtual void flush() {}
+  /// Checkpoint `epoch` (whose snapshot() came after the last flush()) is now
+  /// durable: publish what that flush prepared. Idempotent; in epoch order.
+  virtual void on_commit(int64_t /*epoch*/) {}
   /// Event time reached `t_ns` on every input.
   virtual void on_watermark(int64_t /*t_ns*/) {}
   /// End of stream: emit or write what is left.

@@ -1,0 +1,26 @@
+/// The checkpoint coordinator: starts epochs at the sources, collects every
+/// instance's snapshot, commits the epoch in the state store and tells every
+/// instance; runs the final epoch when all sources have ended.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include <caf/all.hpp>
+
+#include "state/store.hpp"
+
+namespace sluice::actors {
+
+struct coordinator_setup {
+  std::unique_ptr<state::store> store;      ///< null: checkpoints are off
+  std::optional<int64_t> interval_ns;       ///< nullopt: checkpoints are off
+  caf::actor supervisor;
+};
+
+/// Detached: the state store does blocking, synced writes. Send it
+/// (wire, sources, instances) once every stage instance is spawned.
+caf::actor spawn_coordinator(caf::actor_system& sys, std::shared_ptr<coordinator_setup> setup);
+
+} // namespace sluice::actors

@@ -1,0 +1,380 @@
+#include "state/store.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <system_error>
+
+#include <rocksdb/db.h>
+#include <rocksdb/env.h>
+#include <rocksdb/iterator.h>
+#include <rocksdb/options.h>
+#include <rocksdb/snapshot.h>
+#include <rocksdb/write_batch.h>
+
+#include "state/codec.hpp"
+#include "state/rocks_error.hpp"
+#include "state/store_impl.hpp"
+
+namespace sluice::state {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+/// Our column families, in handle order; "default" is RocksDB's and stays empty.
+enum cf_id : size_t { cf_default, cf_offsets, cf_state, cf_pending, cf_dead_letters, cf_meta, cf_count };
+const char* const cf_names[cf_count] = {"default", "offsets", "state", "pending", "dead_letters", "meta"};
+
+constexpr const char* meta_committed_epoch = "committed_epoch";
+constexpr const char* meta_committed_at_ms = "committed_at_ms";
+
+int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+/// A non-negative decimal; nullopt for anything else.
+std::optional<int64_t> parse_decimal(const std::string& s) {
+  if (s.empty() || s.size() > 18 || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return std::nullopt;
+  return std::stoll(s);
+}
+
+class rocks_store final : public store {
+public:
+  rocks_store(std::string path, bool read_only, std::shared_ptr<rocksdb::Env> env, std::unique_ptr<rocksdb::DB> db,
+              std::vector<rocksdb::ColumnFamilyHandle*> handles)
+      : path_(std::move(path)), read_only_(read_only), env_(std::move(env)), db_(std::move(db)),
+        handles_(std::move(handles)) {}
+
+  ~rocks_store() override {
+    for (auto* h : handles_)
+      db_->DestroyColumnFamilyHandle(h).PermitUncheckedError(); // closing: nothing left to tell
+    db_->Close().PermitUncheckedError(); // every commit was synced; an unsynced stage may be lost
+  }
+
+  /// Reads the committed epoch recorded in "meta" (called once by open).
+  status load() {
+    auto e = meta_int(rocksdb::ReadOptions{}, meta_committed_epoch);
+    if (!e)
+      return e.take_error();
+    committed_ = *e;
+    return status::ok();
+  }
+
+  int64_t committed_epoch() const override {
+    std::lock_guard lock(mu_);
+    return committed_;
+  }
+
+  /// Not synced: a crash may lose a staged entry, which only matters before its epoch commits,
+  /// and commit's synced batch makes everything written before it durable with it (one WAL).
+  status stage(int64_t epoch, const std::string& key, const instance_state& s, bool is_source) override {
+    std::lock_guard lock(mu_);
+    if (auto st = writable("stage"); !st)
+      return st;
+    if (epoch <= committed_)
+      return store_error(path_, "stage", "epoch " + std::to_string(epoch) + " is not after the committed epoch " +
+                         std::to_string(committed_), "stage state only for epochs that are still open");
+    return write("stage", [&](rocksdb::WriteBatch& b) {
+      return b.Put(handles_[cf_pending], codec::pending_key(epoch, key), codec::pending_value(s, is_source));
+    }, false);
+  }
+
+  status commit(int64_t epoch) override {
+    std::lock_guard lock(mu_);
+    if (auto st = writable("commit"); !st)
+      return st;
+    if (epoch <= committed_)
+      return status::ok(); // already committed: recovery and retried notifications repeat commits
+    rocksdb::WriteBatch batch;
+    const std::string upper = codec::epoch_prefix(static_cast<uint64_t>(epoch) + 1);
+    auto scanned = scan(rocksdb::ReadOptions{}, cf_pending, {}, upper, [&](const rocksdb::Slice& k, const rocksdb::Slice& v) {
+      auto e = codec::decode_pending(k.ToStringView(), v.ToStringView());
+      if (!e)
+        return rocksdb::Status::Corruption("malformed pending entry");
+      // Epoch order, so a later epoch's state of the same key wins within the batch.
+      auto* to = handles_[e->is_source ? cf_offsets : cf_state];
+      auto* other = handles_[e->is_source ? cf_state : cf_offsets];
+      auto s = batch.Put(to, e->key, codec::committed_value(e->state));
+      if (s.ok())
+        s = batch.Delete(other, e->key); // a key lives in one family, so state_of is unambiguous
+      if (s.ok())
+        s = batch.Delete(handles_[cf_pending], k);
+      return s;
+    });
+    if (!scanned)
+      return rocks_error(path_, "commit (reading pending)", scanned.code);
+    auto st = write("commit", [&](rocksdb::WriteBatch& b) {
+      auto s = b.Put(handles_[cf_meta], meta_committed_epoch, std::to_string(epoch));
+      if (s.ok())
+        s = b.Put(handles_[cf_meta], meta_committed_at_ms, std::to_string(now_ms()));
+      return s;
+    }, true, &batch);
+    if (st)
+      committed_ = epoch;
+    return st;
+  }
+
+  status drop_uncommitted() override {
+    std::lock_guard lock(mu_);
+    if (auto st = writable("drop_uncommitted"); !st)
+      return st;
+    rocksdb::WriteBatch batch;
+    auto scanned = scan(rocksdb::ReadOptions{}, cf_pending, codec::epoch_prefix(static_cast<uint64_t>(committed_) + 1), {},
+                        [&](const rocksdb::Slice& k, const rocksdb::Slice&) { return batch.Delete(handles_[cf_pending], k); });
+    if (!scanned)
+      return rocks_error(path_, "drop_uncommitted (reading pending)", scanned.code);
+    if (batch.Count() == 0)
+      return status::ok();
+    return write("drop_uncommitted", [](rocksdb::WriteBatch&) { return rocksdb::Status::OK(); }, true, &batch);
+  }
+
+  result<std::optional<instance_state>> state_of(const std::string& key) const override {
+    for (cf_id cf : {cf_offsets, cf_state}) {
+      std::string v;
+      auto s = db_->Get(rocksdb::ReadOptions{}, handles_[cf], key, &v);
+      if (s.IsNotFound())
+        continue;
+      if (!s.ok())
+        return rocks_error(path_, "reading the state of " + key, s);
+      auto d = codec::decode_committed(v);
+      if (!d)
+        return store_error(path_, "reading the state of " + key, "value shorter than its schema version",
+                           corrupt_advice(path_));
+      return std::optional<instance_state>{std::move(*d)};
+    }
+    return std::optional<instance_state>{};
+  }
+
+  result<std::vector<epoch_info>> epochs() const override {
+    snapshot_reads snap(db_.get(), read_only_);
+    std::vector<epoch_info> out;
+    auto committed = meta_int(snap.ro, meta_committed_epoch);
+    if (!committed)
+      return committed.take_error();
+    if (*committed > 0) {
+      auto at = meta_int(snap.ro, meta_committed_at_ms);
+      if (!at)
+        return at.take_error();
+      auto states = committed_states_at(snap.ro);
+      if (!states)
+        return states.take_error();
+      epoch_info e{*committed, true, *at, states->size(), 0};
+      for (auto& [k, s] : *states)
+        e.bytes += s.bytes.size();
+      out.push_back(e);
+    }
+    std::map<int64_t, epoch_info> pending;
+    auto scanned = scan(snap.ro, cf_pending, {}, {}, [&](const rocksdb::Slice& k, const rocksdb::Slice& v) {
+      auto d = codec::decode_pending(k.ToStringView(), v.ToStringView());
+      if (!d)
+        return rocksdb::Status::Corruption("malformed pending entry");
+      auto& e = pending[d->epoch];
+      e.epoch = d->epoch;
+      e.instances++;
+      e.bytes += d->state.bytes.size();
+      return rocksdb::Status::OK();
+    });
+    if (!scanned)
+      return rocks_error(path_, "listing epochs", scanned.code);
+    for (auto& [epoch, e] : pending)
+      out.push_back(e);
+    std::stable_sort(out.begin(), out.end(), [](const epoch_info& a, const epoch_info& b) { return a.epoch < b.epoch; });
+    return out;
+  }
+
+  result<std::vector<std::pair<std::string, instance_state>>> committed_states() const override {
+    snapshot_reads snap(db_.get(), read_only_);
+    return committed_states_at(snap.ro);
+  }
+
+  result<std::string> meta(const std::string& key) const override {
+    std::string v;
+    auto s = db_->Get(rocksdb::ReadOptions{}, handles_[cf_meta], key, &v);
+    if (s.IsNotFound())
+      return std::string{};
+    if (!s.ok())
+      return rocks_error(path_, "reading meta " + key, s);
+    return v;
+  }
+
+  status set_meta(const std::string& key, const std::string& value) override {
+    std::lock_guard lock(mu_);
+    if (auto st = writable("set_meta"); !st)
+      return st;
+    if (key == meta_committed_epoch || key == meta_committed_at_ms)
+      return store_error(path_, "set_meta", "\"" + key + "\" is written only by commit", "use another meta key");
+    return write("set_meta", [&](rocksdb::WriteBatch& b) { return b.Put(handles_[cf_meta], key, value); }, true);
+  }
+
+  const std::string& path() const override { return path_; }
+
+private:
+  /// Reads at one snapshot, so a concurrent commit is seen whole or not at all. A read-only DB
+  /// never changes, so it needs none.
+  struct snapshot_reads {
+    snapshot_reads(rocksdb::DB* db, bool read_only) {
+      if (!read_only) {
+        snap.emplace(db);
+        ro.snapshot = snap->snapshot();
+      }
+    }
+    std::optional<rocksdb::ManagedSnapshot> snap;
+    rocksdb::ReadOptions ro;
+  };
+
+  struct scan_result {
+    rocksdb::Status code;
+    explicit operator bool() const { return code.ok(); }
+  };
+
+  /// Calls `fn(key, value)` for keys in [lower, upper) of `cf` (empty bound: open); stops at the
+  /// first non-ok status `fn` returns.
+  template <class Fn>
+  scan_result scan(rocksdb::ReadOptions ro, cf_id cf, const std::string& lower, const std::string& upper, Fn&& fn) const {
+    rocksdb::Slice upper_slice(upper);
+    if (!upper.empty())
+      ro.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handles_[cf]));
+    for (lower.empty() ? it->SeekToFirst() : it->Seek(lower); it->Valid(); it->Next())
+      if (auto s = fn(it->key(), it->value()); !s.ok())
+        return {s};
+    return {it->status()};
+  }
+
+  result<std::vector<std::pair<std::string, instance_state>>> committed_states_at(const rocksdb::ReadOptions& ro) const {
+    std::vector<std::pair<std::string, instance_state>> out;
+    for (cf_id cf : {cf_offsets, cf_state}) {
+      auto scanned = scan(ro, cf, {}, {}, [&](const rocksdb::Slice& k, const rocksdb::Slice& v) {
+        auto d = codec::decode_committed(v.ToStringView());
+        if (!d)
+          return rocksdb::Status::Corruption("value of " + k.ToString() + " shorter than its schema version");
+        out.emplace_back(k.ToString(), std::move(*d));
+        return rocksdb::Status::OK();
+      });
+      if (!scanned)
+        return rocks_error(path_, "reading committed state", scanned.code);
+    }
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    return out;
+  }
+
+  /// A meta value written as a decimal; 0 when unset.
+  result<int64_t> meta_int(const rocksdb::ReadOptions& ro, const char* key) const {
+    std::string v;
+    auto s = db_->Get(ro, handles_[cf_meta], key, &v);
+    if (s.IsNotFound())
+      return int64_t{0};
+    if (!s.ok())
+      return rocks_error(path_, std::string("reading meta ") + key, s);
+    auto n = parse_decimal(v);
+    if (!n)
+      return store_error(path_, std::string("reading meta ") + key, "not a decimal number", corrupt_advice(path_));
+    return *n;
+  }
+
+  /// Whether a write may start: not read-only, no earlier write failed. Holds mu_.
+  status writable(const char* op) const {
+    if (read_only_)
+      return store_error(path_, op, "the store is open read-only", "open it read-write (only the node does)");
+    if (failed_)
+      return *failed_;
+    return status::ok();
+  }
+
+  /// Adds `fill` to `batch` (or a fresh one) and writes it; a failure fails the store. Holds mu_.
+  template <class Fill>
+  status write(const char* op, Fill&& fill, bool sync, rocksdb::WriteBatch* batch = nullptr) {
+    rocksdb::WriteBatch own;
+    rocksdb::WriteBatch& b = batch ? *batch : own;
+    auto s = fill(b);
+    if (s.ok()) {
+      rocksdb::WriteOptions wo;
+      wo.sync = sync;
+      s = db_->Write(wo, &b);
+    }
+    if (s.ok())
+      return status::ok();
+    // RocksDB may have switched to read-only after this; report the first cause every time.
+    failed_ = rocks_error(path_, op, s);
+    return *failed_;
+  }
+
+  std::string path_;
+  bool read_only_;
+  std::shared_ptr<rocksdb::Env> env_; // outlives db_ (declared before it)
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_; // indexed by cf_id
+  mutable std::mutex mu_;                            // writes, committed_, failed_
+  int64_t committed_ = 0;
+  std::optional<error> failed_;
+};
+
+} // namespace
+
+result<std::unique_ptr<store>> open_with_env(const std::string& dir, const store_options& opts,
+                                             std::shared_ptr<rocksdb::Env> env) {
+  std::error_code ec;
+  const bool exists = fs::exists(fs::path(dir) / "CURRENT", ec);
+  if (!exists) {
+    if (opts.read_only || !opts.create_if_missing)
+      return store_error(dir, "open", "there is no state store here (no CURRENT file)",
+                         "check state_dir, or run the node once to create the store");
+    fs::create_directories(dir, ec);
+    if (ec)
+      return store_error(dir, "creating the directory", ec.message(),
+                         "check that the path is writable by the sluice user");
+  }
+
+  rocksdb::DBOptions dbo;
+  dbo.create_if_missing = opts.create_if_missing;
+  dbo.create_missing_column_families = true;
+  dbo.paranoid_checks = true;
+  dbo.keep_log_file_num = 5;
+  if (env)
+    dbo.env = env.get();
+
+  std::vector<std::string> names(std::begin(cf_names), std::end(cf_names));
+  if (exists) {
+    // RocksDB refuses to open read-write unless every family is named: keep ones a newer
+    // sluice may have added.
+    std::vector<std::string> found;
+    auto s = rocksdb::DB::ListColumnFamilies(dbo, dir, &found);
+    if (!s.ok())
+      return rocks_error(dir, "open (listing column families)", s);
+    for (auto& n : found)
+      if (std::find(names.begin(), names.end(), n) == names.end())
+        names.push_back(n);
+    if (opts.read_only)
+      for (const char* n : cf_names)
+        if (std::find(found.begin(), found.end(), n) == found.end())
+          return store_error(dir, "open read-only", std::string("column family \"") + n + "\" is missing",
+                             "open the store read-write once (start the node) to add it");
+  }
+  std::vector<rocksdb::ColumnFamilyDescriptor> descs;
+  for (auto& n : names)
+    descs.emplace_back(n, rocksdb::ColumnFamilyOptions{});
+
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  auto s = opts.read_only ? rocksdb::DB::OpenForReadOnly(dbo, dir, descs, &handles, &raw)
+                          : rocksdb::DB::Open(dbo, dir, descs, &handles, &raw);
+  if (!s.ok())
+    return rocks_error(dir, opts.read_only ? "open read-only" : "open", s);
+  std::unique_ptr<rocksdb::DB> db(raw);
+  // Families beyond ours are kept open (and closed) but unused.
+  auto st = std::make_unique<rocks_store>(dir, opts.read_only, std::move(env), std::move(db), std::move(handles));
+  if (auto loaded = st->load(); !loaded)
+    return error{loaded.message()};
+  return std::unique_ptr<store>(std::move(st));
+}
+
+result<std::unique_ptr<store>> store::open(const std::string& dir, const store_options& opts) {
+  return open_with_env(dir, opts, nullptr);
+}
+
+} // namespace sluice::state

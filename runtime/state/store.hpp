@@ -1,0 +1,79 @@
+/// The node's durable state: one RocksDB per node under `state_dir`.
+/// The only code in sluice that includes RocksDB; nothing RocksDB leaks out.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace sluice::state {
+
+/// A stage instance's checkpointed state: the plugin's snapshot bytes and the
+/// schema version that wrote them.
+struct instance_state {
+  std::string bytes;
+  uint32_t schema_version = 0;
+};
+
+/// One committed or pending epoch, for `sluice checkpoint ls|inspect`.
+struct epoch_info {
+  int64_t epoch = 0;
+  bool committed = false;
+  int64_t committed_at_ms = 0; ///< wall clock when the commit was written (0 if pending)
+  size_t instances = 0;        ///< instance states in it
+  size_t bytes = 0;            ///< total snapshot bytes
+};
+
+struct store_options {
+  bool create_if_missing = true;
+  bool read_only = false; ///< for the CLI while a node may be running
+};
+
+/// Column families: "offsets" (source instances' state), "state" (operator
+/// state), "pending" (staged per epoch, not yet committed), "dead_letters"
+/// (later issue) and "meta" (committed epoch, pipeline identity).
+///
+/// Every commit is one synced WriteBatch; checksums and paranoid_checks are
+/// on. Any RocksDB failure becomes an error naming the path, the operation and
+/// what to do; after a failed write the store refuses further writes.
+class store {
+public:
+  virtual ~store() = default;
+
+  /// Opens (or creates) the store in `dir`.
+  static result<std::unique_ptr<store>> open(const std::string& dir, const store_options& opts = {});
+
+  /// The last committed epoch; 0 when nothing was committed yet.
+  virtual int64_t committed_epoch() const = 0;
+
+  /// Stages `key`'s state for `epoch` (not visible to state_of until commit).
+  /// `is_source` puts it in "offsets" on commit, else in "state".
+  virtual status stage(int64_t epoch, const std::string& key, const instance_state& s, bool is_source) = 0;
+
+  /// Atomically: applies every pending entry of epochs <= `epoch`, deletes
+  /// them, records `epoch` as committed. One synced WriteBatch.
+  virtual status commit(int64_t epoch) = 0;
+
+  /// Drops pending entries of epochs > committed_epoch() (recovery).
+  virtual status drop_uncommitted() = 0;
+
+  /// The committed state of instance `key` ("stage#index"), if any.
+  virtual result<std::optional<instance_state>> state_of(const std::string& key) const = 0;
+
+  /// Committed and pending epochs, oldest first (committed: only the latest).
+  virtual result<std::vector<epoch_info>> epochs() const = 0;
+  /// Every committed instance key with its state, sorted by key.
+  virtual result<std::vector<std::pair<std::string, instance_state>>> committed_states() const = 0;
+
+  /// A value in "meta" (e.g. "pipeline" identity); empty if unset.
+  virtual result<std::string> meta(const std::string& key) const = 0;
+  virtual status set_meta(const std::string& key, const std::string& value) = 0;
+
+  virtual const std::string& path() const = 0;
+};
+
+} // namespace sluice::state
