@@ -62,7 +62,7 @@ public:
     auto s = static_cast<size_t>(setup_.stage);
     inst_ = std::make_unique<plugin::instance>(prep.stages[s], prep.options[s], cfg_.name,
                                                prep.pipeline.name, setup_.index, cfg_.parallelism, this);
-    if (auto st = inst_->create(); st.failed()) {
+    if (auto st = inst_->create(setup_.checkpoints ? SLUICE_HOST_CHECKPOINTS : 0); st.failed()) {
       fail(st.message());
       return {};
     }

@@ -31,6 +31,7 @@ struct stage_setup {
   caf::actor coordinator;
   flow::gauge* in_flight = nullptr;
   std::optional<state::instance_state> restored; ///< the last committed snapshot
+  bool checkpoints = false;                      ///< the coordinator runs epochs
 };
 
 /// The key of an instance's state: "stage#index".

@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstring>
 #include <optional>
+#include <vector>
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -21,6 +22,8 @@ namespace {
   throw stage_error{what + " " + path + ": " + std::strerror(err)};
 }
 
+} // namespace
+
 void fsync_dir(const std::string& dir) {
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)
@@ -33,8 +36,6 @@ void fsync_dir(const std::string& dir) {
   }
   ::close(fd);
 }
-
-} // namespace
 
 bool output_file::open(const std::string& dir, const std::string& inprogress_name, const std::string& final_name,
                        size_t buffer_size) {
@@ -51,6 +52,42 @@ bool output_file::open(const std::string& dir, const std::string& inprogress_nam
   buf_.reset(new char[cap_]);
   used_ = 0;
   size_ = 0;
+  return true;
+}
+
+bool output_file::reopen(const std::string& dir, const std::string& inprogress_name, const std::string& final_name,
+                         uint64_t length, size_t buffer_size) {
+  dir_ = dir;
+  tmp_path_ = dir + "/" + inprogress_name;
+  final_path_ = dir + "/" + final_name;
+  int fd = ::open(tmp_path_.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT)
+      return false;
+    fail("cannot open", tmp_path_, errno);
+  }
+  fd_ = fd;
+  struct stat st;
+  if (::fstat(fd_, &st) != 0)
+    fail("cannot stat", tmp_path_, errno);
+  auto on_disk = static_cast<uint64_t>(st.st_size);
+  if (on_disk < length)
+    throw stage_error{"cannot restore " + tmp_path_ + ": it holds " + std::to_string(on_disk) +
+                      " bytes but the committed checkpoint fsynced " + std::to_string(length) +
+                      "; committed output was lost or the file was changed by someone else"};
+  if (on_disk > length) {
+    // The tail was written after the checkpoint: it is uncommitted, and will be written again.
+    if (::ftruncate(fd_, static_cast<off_t>(length)) != 0)
+      fail("cannot truncate", tmp_path_, errno);
+    if (::fsync(fd_) != 0)
+      fail("cannot fsync", tmp_path_, errno);
+  }
+  if (::lseek(fd_, static_cast<off_t>(length), SEEK_SET) < 0)
+    fail("cannot seek in", tmp_path_, errno);
+  cap_ = buffer_size;
+  buf_.reset(new char[cap_]);
+  used_ = 0;
+  size_ = length;
   return true;
 }
 
@@ -115,18 +152,35 @@ void output_file::sync() {
     fail("cannot fsync", tmp_path_, errno);
 }
 
-void output_file::publish() {
+void output_file::seal() {
   sync();
   int fd = fd_;
   fd_ = -1;
   if (::close(fd) != 0)
     fail("cannot close", tmp_path_, errno);
+}
+
+void output_file::publish() {
+  seal();
   if (::rename(tmp_path_.c_str(), final_path_.c_str()) != 0)
     fail("cannot publish " + tmp_path_ + " as", final_path_, errno);
   fsync_dir(dir_);
 }
 
-void make_dirs(const std::string& dir) {
+publish_outcome publish_sealed(const std::string& dir, const std::string& inprogress_name,
+                               const std::string& final_name) {
+  std::string from = dir + "/" + inprogress_name, to = dir + "/" + final_name;
+  if (::rename(from.c_str(), to.c_str()) != 0) {
+    if (errno != ENOENT)
+      fail("cannot publish " + from + " as", to, errno);
+    struct stat st;
+    return ::stat(to.c_str(), &st) == 0 ? publish_outcome::already_published : publish_outcome::missing;
+  }
+  fsync_dir(dir);
+  return publish_outcome::published;
+}
+
+void make_dirs(const std::string& dir, std::vector<std::string>* created) {
   struct stat st;
   if (::stat(dir.c_str(), &st) == 0) {
     if (!S_ISDIR(st.st_mode))
@@ -135,9 +189,13 @@ void make_dirs(const std::string& dir) {
   }
   size_t slash = dir.rfind('/');
   if (slash != std::string::npos && slash > 0)
-    make_dirs(dir.substr(0, slash));
-  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
+    make_dirs(dir.substr(0, slash), created);
+  if (::mkdir(dir.c_str(), 0755) == 0) {
+    if (created)
+      created->push_back(dir);
+  } else if (errno != EEXIST) {
     fail("cannot create directory", dir, errno);
+  }
 }
 
 std::optional<uint64_t> max_existing_seq(const std::string& dir, std::string_view name, uint32_t instance) {
@@ -151,6 +209,26 @@ std::optional<uint64_t> max_existing_seq(const std::string& dir, std::string_vie
   }
   ::closedir(d);
   return best;
+}
+
+size_t remove_inprogress(const std::string& dir, std::string_view name, uint32_t instance,
+                         std::optional<uint64_t> keep) {
+  DIR* d = ::opendir(dir.c_str());
+  if (!d)
+    fail("cannot list directory", dir, errno);
+  std::vector<std::string> doomed;
+  while (dirent* e = ::readdir(d)) {
+    auto seq = seq_of(e->d_name, name, instance);
+    if (seq && seq != keep && e->d_name == inprogress_name(name, instance, *seq))
+      doomed.emplace_back(e->d_name);
+  }
+  ::closedir(d);
+  for (const auto& n : doomed) {
+    std::string p = dir + "/" + n;
+    if (::unlink(p.c_str()) != 0 && errno != ENOENT)
+      fail("cannot remove uncommitted", p, errno);
+  }
+  return doomed.size();
 }
 
 } // namespace sluice::builtin::file_sink

@@ -1,4 +1,5 @@
-/// One file the file sink is writing: a buffered dot-file, renamed when published.
+/// One file the file sink is writing: a buffered dot-file, renamed when published;
+/// and the file system steps of publishing and recovery.
 #pragma once
 
 #include <cstdint>
@@ -6,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sluice::builtin::file_sink {
 
@@ -20,6 +22,11 @@ public:
   /// so a caller can pick the next sequence number. Other errors throw.
   bool open(const std::string& dir, const std::string& inprogress_name, const std::string& final_name,
             size_t buffer_size = default_buffer_size);
+  /// Reopens an existing in-progress file to continue after `length` bytes:
+  /// a longer file is truncated (and fsynced), a shorter one throws (data that
+  /// was fsynced is gone). Returns false when the file does not exist.
+  bool reopen(const std::string& dir, const std::string& inprogress_name, const std::string& final_name,
+              uint64_t length, size_t buffer_size = default_buffer_size);
   output_file() = default;
   /// Closes without publishing: the dot-file stays behind as unfinished output.
   ~output_file();
@@ -32,6 +39,8 @@ public:
   void sync();
   /// sync(), close, rename to the final name and fsync the directory.
   void publish();
+  /// sync() and close, keeping the in-progress name: publish_sealed() renames later.
+  void seal();
 
   /// Bytes appended so far (buffered ones included).
   uint64_t size() const noexcept { return size_; }
@@ -48,8 +57,26 @@ private:
   uint64_t size_ = 0;
 };
 
+/// What publish_sealed() found.
+enum class publish_outcome { published, already_published, missing };
+
+/// Renames the closed `<dir>/<inprogress_name>` to `<final_name>` and fsyncs
+/// the directory. Idempotent: when only the final name exists it reports
+/// already_published, when neither does `missing`.
+publish_outcome publish_sealed(const std::string& dir, const std::string& inprogress_name,
+                               const std::string& final_name);
+
 /// Creates `dir` and its parents (like mkdir -p); throws stage_error on failure.
-void make_dirs(const std::string& dir);
+/// Appends each directory it created to `created` when given.
+void make_dirs(const std::string& dir, std::vector<std::string>* created = nullptr);
+
+/// fsyncs directory `dir` (its entries: created, renamed, removed files).
+void fsync_dir(const std::string& dir);
+
+/// Removes the in-progress files of template file name `name` and `instance`
+/// in `dir` except seq `keep`; returns how many. They hold uncommitted data.
+size_t remove_inprogress(const std::string& dir, std::string_view name, uint32_t instance,
+                         std::optional<uint64_t> keep);
 
 /// Highest seq of files for template file name `name` and `instance` already in
 /// `dir` (published or in progress), or nothing when there are none.

@@ -31,8 +31,9 @@ instance::~instance() {
     stage_.stage->destroy(self_);
 }
 
-status instance::create() {
+status instance::create(uint32_t host_flags) {
   last_error_.clear();
+  host_.flags = host_flags;
   self_ = stage_.stage->create(&host_);
   if (!self_)
     return error{"stage " + label_ + " (" + stage_.stage->name + " " + stage_.stage->version +

@@ -29,7 +29,8 @@ public:
   instance& operator=(const instance&) = delete;
 
   /// Creates the plugin object; the error carries the plugin's message.
-  status create();
+  /// `host_flags` are SLUICE_HOST_* (e.g. checkpoints on).
+  status create(uint32_t host_flags = 0);
 
   /// Source: emits up to `max` records; SLUICE_OK, SLUICE_END, SLUICE_AGAIN or an error.
   result<int> poll(size_t max);

@@ -256,6 +256,18 @@ BOOST_AUTO_TEST_CASE(under_checkpoints_a_rolled_file_is_published_only_when_its_
   BOOST_TEST(counter(h, "files_published") == 2);
 }
 
+BOOST_AUTO_TEST_CASE(when_the_host_checkpoints_a_roll_before_the_first_checkpoint_waits_for_its_commit) {
+  temp_dir tmp;
+  harness h("file-sink", options_for(tmp.path + "/part.ndjson", "roll_size = 20"), 0, 1, SLUICE_HOST_CHECKPOINTS);
+  BOOST_TEST_REQUIRE(h.setup_error() == "");
+  BOOST_TEST(!h.process({"record-01", "record-02", "record-03"}).failed()); // part 0 rolls in epoch 1
+  BOOST_TEST(names_in(tmp.path) == (names{".part-0-0.ndjson.inprogress", ".part-0-1.ndjson.inprogress"}));
+  checkpoint(h);
+  BOOST_TEST(names_in(tmp.path) == (names{".part-0-0.ndjson.inprogress", ".part-0-1.ndjson.inprogress"}));
+  BOOST_TEST(!h.stage().commit(1).failed());
+  BOOST_TEST(names_in(tmp.path) == (names{".part-0-1.ndjson.inprogress", "part-0-0.ndjson"}));
+}
+
 BOOST_AUTO_TEST_CASE(a_file_that_rolls_after_a_snapshot_waits_for_the_next_commit) {
   temp_dir tmp;
   harness h("file-sink", options_for(tmp.path + "/part.ndjson", "roll_size = 20"));

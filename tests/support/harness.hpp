@@ -27,7 +27,7 @@ struct emitted {
 class harness : public plugin::emitter {
 public:
   harness(const std::string& plugin, const std::string& toml_options, uint32_t index = 0,
-          uint32_t count = 1);
+          uint32_t count = 1, uint32_t host_flags = 0);
 
   /// Errors from loading, option binding or create(); empty when all went well.
   const std::string& setup_error() const { return setup_error_; }

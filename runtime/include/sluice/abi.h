@@ -114,6 +114,10 @@ typedef enum sluice_log_level {
   SLUICE_LOG_ERROR = 3,
 } sluice_log_level;
 
+/** Host flag: checkpoints are on; flush/snapshot/commit will be called, and
+ *  a sink must not publish anything before a commit. */
+#define SLUICE_HOST_CHECKPOINTS 0x1u
+
 /** Services the host hands a stage instance at creation.
  *
  * Every function takes `ctx` as its first argument. Pointers stay valid for
@@ -124,7 +128,7 @@ typedef struct sluice_host {
   uint32_t struct_size;
   uint32_t instance_index; /**< 0..instance_count-1 */
   uint32_t instance_count;
-  uint32_t reserved0;
+  uint32_t flags; /**< SLUICE_HOST_* */
   void* ctx;
   const char* stage_name;
   const char* pipeline_name;

@@ -114,6 +114,8 @@ public:
   const options& opts() const noexcept { return options_; }
   uint32_t instance_index() const noexcept { return host_->instance_index; }
   uint32_t instance_count() const noexcept { return host_->instance_count; }
+  /// True when checkpoints are on: expect flush/snapshot/commit, publish only on commit.
+  bool checkpoints() const noexcept { return (host_->flags & SLUICE_HOST_CHECKPOINTS) != 0; }
   std::string_view stage_name() const noexcept { return host_->stage_name; }
   const sluice_host* host() const noexcept { return host_; }
 
