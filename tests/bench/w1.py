@@ -73,9 +73,11 @@ def generate(w1gen, events, seed, path):
     return time.perf_counter() - t0
 
 
-def run_sluice(args, input_path, expected):
-    base = os.path.join(args.workdir, "sluice")
-    out_dir = os.path.join(args.workdir, "out", "sluice")
+def run_sluice(args, input_path, expected, interval=None, label="sluice"):
+    """Runs W1 once; `interval` is checkpoint_interval ("off", "1s", ...; None: the default)."""
+    slug = label.replace(" ", "_").replace("(", "").replace(")", "").replace(",", "")
+    base = os.path.join(args.workdir, slug)
+    out_dir = os.path.join(args.workdir, "out", slug)
     for d in (base, out_dir):
         shutil.rmtree(d, ignore_errors=True)  # a kept state_dir would resume at the end of the input
     os.makedirs(base)
@@ -88,6 +90,7 @@ def run_sluice(args, input_path, expected):
 [pipeline]
 name = "w1"
 state_dir = {toml_str(os.path.join(base, "state"))}
+{f"checkpoint_interval = {toml_str(interval)}" if interval else ""}
 
 [[stage]]
 name = "orders"
@@ -110,7 +113,7 @@ path = {toml_str(os.path.join(out_dir, "part.ndjson"))}
     cmd = [args.sluice, "run", "--config", config, "--stats", stats]
     if args.threads:
         cmd += ["--threads", str(args.threads)]
-    print("sluice: " + " ".join(cmd), flush=True)
+    print(f"{label}: " + " ".join(cmd), flush=True)
     with open(log, "wb") as lf:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=lf, stderr=subprocess.STDOUT)
@@ -130,7 +133,7 @@ path = {toml_str(os.path.join(out_dir, "part.ndjson"))}
     if records != expected:
         print(f"sluice: wrote {records} records, expected {expected}", file=sys.stderr)
         ok = False
-    return dict(tool="sluice", seconds=seconds, rss_kib=ru.ru_maxrss, records=records, ok=ok,
+    return dict(tool=label, seconds=seconds, rss_kib=ru.ru_maxrss, records=records, ok=ok,
                 files=len(parts), log=log)
 
 
@@ -231,6 +234,9 @@ def main():
     ap.add_argument("--workdir", default="/tmp/sluice-bench", help="work directory (default /tmp/sluice-bench)")
     ap.add_argument("--threads", type=int, default=0, help="passed to `sluice run --threads`")
     ap.add_argument("--skip-rsyslog", action="store_true", help="run sluice only")
+    ap.add_argument("--checkpoint-overhead", metavar="INTERVAL", nargs="?", const="1s",
+                    help="instead of rsyslog: sluice with exactly-once checkpoints every INTERVAL "
+                         "(default 1s) side by side with checkpoint_interval = \"off\"")
     ap.add_argument("--build-dir", default=os.path.join(REPO, "build"), help="meson build directory")
     ap.add_argument("--sluice", help="sluice binary (default BUILD/actors/sluice)")
     ap.add_argument("--w1gen", help="w1gen binary (default BUILD/tests/bench/w1gen)")
@@ -257,12 +263,18 @@ def main():
     print(f"input: {input_path}: {input_bytes} bytes ({input_bytes / 1e6:.1f} MB) in {gen_s:.2f} s; "
           f"{active} active ({100.0 * active / lines:.1f} %)", flush=True)
 
-    results = [run_sluice(args, input_path, active)]
-    if not args.skip_rsyslog:
-        results.append(run_rsyslog(args, input_path, active, active_bytes))
+    if args.checkpoint_overhead:
+        results = [run_sluice(args, input_path, active, args.checkpoint_overhead,
+                              f"sluice (exactly-once, {args.checkpoint_overhead})"),
+                   run_sluice(args, input_path, active, "off", "sluice (checkpoints off)")]
+    else:
+        results = [run_sluice(args, input_path, active)]
+        if not args.skip_rsyslog:
+            results.append(run_rsyslog(args, input_path, active, active_bytes))
 
     print()
-    head = f"{'tool':<8} {'events':>10} {'seconds':>8} {'events/s':>11} {'MB/s':>7} {'peak RSS MiB':>13} {'output records':>15}"
+    width = max(8, max(len(r["tool"]) for r in results))
+    head = f"{'tool':<{width}} {'events':>10} {'seconds':>8} {'events/s':>11} {'MB/s':>7} {'peak RSS MiB':>13} {'output records':>15}"
     print(head)
     print("-" * len(head))
     for r in results:
@@ -271,10 +283,15 @@ def main():
         r["mb_per_s"] = input_bytes / 1e6 / s if s else 0.0
         r["rss_mib"] = r["rss_kib"] / 1024.0
         status = "" if r["ok"] else "  WRONG"
-        print(f"{r['tool']:<8} {args.events:>10} {s:>8.3f} {r['events_per_s']:>11,.0f} {r['mb_per_s']:>7.1f} "
+        print(f"{r['tool']:<{width}} {args.events:>10} {s:>8.3f} {r['events_per_s']:>11,.0f} {r['mb_per_s']:>7.1f} "
               f"{r['rss_mib']:>13.1f} {r['records']:>15}{status}")
     print(f"(expected output records: {active}; MB = 10^6 bytes of input)")
-    if len(results) == 2 and results[1]["events_per_s"] and results[1]["rss_mib"]:
+    if args.checkpoint_overhead and results[1]["events_per_s"]:
+        c, o = results
+        overhead = 100.0 * (1.0 - c["events_per_s"] / o["events_per_s"])
+        print(f"checkpoint overhead: events/s x{c['events_per_s'] / o['events_per_s']:.3f} of off "
+              f"({overhead:.1f} % slower; goal <= 10 %)")
+    elif len(results) == 2 and results[1]["events_per_s"] and results[1]["rss_mib"]:
         s, r = results
         print(f"sluice/rsyslog: events/s x{s['events_per_s'] / r['events_per_s']:.2f}, "
               f"peak RSS x{s['rss_mib'] / r['rss_mib']:.2f}")

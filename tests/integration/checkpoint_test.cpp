@@ -104,6 +104,26 @@ BOOST_AUTO_TEST_CASE(sigkill_at_seeded_moments_still_publishes_every_record_exac
   check_exactly_once(t / "out", ref);
 }
 
+BOOST_AUTO_TEST_CASE(checkpoint_ls_and_inspect_read_a_stopped_nodes_store) {
+  temp_dir t;
+  write_file(t / "p.toml", pipeline(t, true));
+  BOOST_REQUIRE(run_to_end(t) == 0);
+  auto ls = run_sluice({"checkpoint", "ls", "--config", t / "p.toml"});
+  BOOST_TEST(ls.exit_code == 0, ls.err);
+  BOOST_TEST(ls.out.find("committed") != std::string::npos, ls.out);
+  BOOST_TEST(ls.out.find("3 instance states") != std::string::npos, ls.out);
+  auto inspect = run_sluice({"checkpoint", "inspect", "--config", t / "p.toml"});
+  BOOST_TEST(inspect.exit_code == 0, inspect.err);
+  for (auto key : {"gen#0  generator", "active#0  filter", "lake#0  file-sink"})
+    BOOST_TEST(inspect.out.find(key) != std::string::npos, inspect.out);
+  // the generator's state is its next id: every record was emitted
+  BOOST_TEST(inspect.out.find("state \"" + std::to_string(events) + " ") != std::string::npos, inspect.out);
+  write_file(t / "none.toml", pipeline(t, false));
+  auto none = run_sluice({"checkpoint", "ls", "--config", t / "none.toml"});
+  BOOST_TEST(none.exit_code == 2);
+  BOOST_TEST(none.err.find("has no state_dir") != std::string::npos, none.err);
+}
+
 BOOST_AUTO_TEST_CASE(a_crash_at_every_failpoint_recovers_exactly_once) {
   auto ref = reference();
   for (auto point : {"after_precommit:3", "after_state_commit:2", "during_restore:1"}) {
