@@ -23,6 +23,7 @@ struct coordinator_state {
   size_t ended = 0;
   bool finishing = false; ///< every source ended: the next epoch is the final one
   bool done = false;
+  std::chrono::steady_clock::time_point last_copy = std::chrono::steady_clock::now();
   static inline const char* name = "sluice.coordinator";
 };
 
@@ -52,6 +53,22 @@ void start_epoch(self_ptr self, bool final) {
     self->send(s, barrier_atom::value, st.in_flight);
 }
 
+// A retained copy of the store once retain_interval has passed since the last one, and after
+// the final epoch. A failed copy leaves the checkpoint intact: report it and go on.
+void maybe_retain(self_ptr self, bool final) {
+  auto& st = self->state;
+  auto& every = st.setup->retain_interval_ns;
+  auto now = std::chrono::steady_clock::now();
+  if (!every || (!final && now - st.last_copy < std::chrono::nanoseconds{*every}))
+    return;
+  st.last_copy = now;
+  if (auto s = st.setup->store->retain_copy(st.setup->retain); s.failed())
+    spdlog::error("no retained copy of checkpoint {} (a corrupt store could only go back to an older copy): {}",
+                  st.setup->store->committed_epoch(), s.message());
+  else
+    spdlog::debug("checkpoint {} copied", st.setup->store->committed_epoch());
+}
+
 void on_complete(self_ptr self) {
   auto& st = self->state;
   auto epoch = st.in_flight;
@@ -62,6 +79,7 @@ void on_complete(self_ptr self) {
   for (auto& i : st.instances)
     self->send(i, commit_atom::value, epoch);
   st.in_flight = 0;
+  maybe_retain(self, st.in_flight_final);
   if (st.in_flight_final)
     return finish_sources(self);
   if (st.finishing)

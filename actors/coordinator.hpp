@@ -14,8 +14,10 @@
 namespace sluice::actors {
 
 struct coordinator_setup {
-  std::unique_ptr<state::store> store;      ///< null: checkpoints are off
-  std::optional<int64_t> interval_ns;       ///< nullopt: checkpoints are off
+  std::unique_ptr<state::store> store;       ///< null: checkpoints are off
+  std::optional<int64_t> interval_ns;        ///< nullopt: checkpoints are off
+  std::optional<int64_t> retain_interval_ns; ///< between retained copies; nullopt: none
+  size_t retain = 2;                         ///< retained copies kept
   caf::actor supervisor;
 };
 

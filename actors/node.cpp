@@ -130,6 +130,17 @@ caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self, supervisor
   };
 }
 
+/// Loud on purpose: the node goes back to an older checkpoint and replays from there.
+void report_recovery(const std::string& dir, const state::recovery_report& r) {
+  spdlog::error("STATE STORE {}: {}", r.moved_to.empty() ? "LOST" : "CORRUPT", r.problem);
+  for (auto& s : r.skipped)
+    spdlog::error("retained copy skipped: {}", s);
+  if (!r.moved_to.empty())
+    spdlog::error("the corrupt store was moved to {} (kept for inspection; delete it when done)", r.moved_to);
+  spdlog::warn("restored retained copy #{} (epoch {}) into {}: the pipeline resumes from epoch {}", r.restored.id,
+               r.restored.epoch, dir, r.restored.epoch);
+}
+
 } // namespace
 
 int run_node(plan::prepared& prep, const run_options& opts) {
@@ -156,11 +167,14 @@ int run_node(plan::prepared& prep, const run_options& opts) {
     spdlog::info("checkpoints are off ({}): a restart starts over",
                  p.state_dir.empty() ? "no [pipeline] state_dir" : "checkpoint_interval = \"off\"");
   } else {
-    auto store = state::store::open(p.state_dir);
+    state::recovery_report recovery;
+    auto store = state::store::open_or_recover(p.state_dir, recovery);
     if (!store) {
       spdlog::error("{}", store.message());
       return 1;
     }
+    if (recovery.recovered)
+      report_recovery(p.state_dir, recovery);
     if (auto s = (*store)->drop_uncommitted(); s.failed()) {
       spdlog::error("{}", s.message());
       return 1;
@@ -176,6 +190,8 @@ int run_node(plan::prepared& prep, const run_options& opts) {
       spdlog::info("recovering checkpoint {} from {} ({} instance states)", e, p.state_dir, restored.size());
     checkpoints->store = std::move(*store);
     checkpoints->interval_ns = p.checkpoint_interval_ns;
+    checkpoints->retain_interval_ns = p.retain_interval_ns;
+    checkpoints->retain = p.retain;
   }
 
   caf::actor_system_config cfg;

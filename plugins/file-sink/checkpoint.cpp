@@ -129,10 +129,14 @@ void file_sink::publish_one(slot& s, uint64_t seq) {
 template <class Pred>
 void file_sink::publish_sealed_files(Pred due) {
   size_t kept = 0;
+  bool first = true;
   for (auto& f : sealed_) {
-    if (due(f))
+    if (due(f)) {
+      if (!first)
+        ctx().failpoint("between_publishes"); // a crash here leaves a commit half published
+      first = false;
       publish_one(*f.where, f.seq);
-    else
+    } else
       sealed_[kept++] = f;
   }
   sealed_.resize(kept);

@@ -27,7 +27,7 @@ const char* to_string(partition_kind k) {
 namespace {
 
 const std::vector<std::string> pipeline_keys = {"name", "state_dir", "guarantee", "checkpoint_interval",
-                                                "coordinator", "batch_size", "credits"};
+                                                "retain_interval", "retain", "coordinator", "batch_size", "credits"};
 
 std::string suggest(std::string_view word, const std::vector<std::string>& candidates) {
   auto c = text::closest(word, candidates);
@@ -61,6 +61,24 @@ void read_pipeline(const toml::table& t, pipeline& p, reader& r) {
         p.checkpoint_interval_ns = *d;
       else
         r.fail(v, "`checkpoint_interval` is \"" + s + "\"; expected a duration like \"1s\" or \"off\"");
+    } else if (key == "retain_interval") {
+      std::string s;
+      if (!r.get(v, "retain_interval", s))
+        continue;
+      if (s == "off")
+        p.retain_interval_ns.reset();
+      else if (auto d = text::parse_duration(s); d && *d > 0)
+        p.retain_interval_ns = *d;
+      else
+        r.fail(v, "`retain_interval` is \"" + s + "\"; expected a duration like \"60s\" or \"off\"");
+    } else if (key == "retain") {
+      int64_t n = 0;
+      if (!r.get(v, "retain", n))
+        continue;
+      if (n < 1 || n > 1000)
+        r.fail(v, "`retain` is " + std::to_string(n) + "; expected 1..1000");
+      else
+        p.retain = static_cast<uint32_t>(n);
     } else if (key == "coordinator")
       r.get(v, "coordinator", p.coordinator);
     else if (key == "batch_size" || key == "credits") {

@@ -69,6 +69,8 @@ struct pipeline {
   std::string state_dir; ///< empty: no checkpoints (a restart starts over)
   std::string guarantee = "exactly-once";
   std::optional<int64_t> checkpoint_interval_ns = int64_t{10} * 1000000000; ///< nullopt = "off"
+  std::optional<int64_t> retain_interval_ns = int64_t{60} * 1000000000; ///< between copies; nullopt = "off"
+  uint32_t retain = 2;                                                   ///< copies kept
   std::string coordinator;
   uint32_t batch_size = 512; ///< records per batch
   uint32_t credits = 4;      ///< batches in flight per input channel

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/failpoint.hpp"
 #include "core/text.hpp"
 
 namespace sluice::plugin {
@@ -24,6 +25,7 @@ instance::instance(resolved stage, std::shared_ptr<const option_set> options, st
   host_.count = &on_count;
   host_.gauge = &on_gauge;
   host_.dead_letter = &on_dead_letter;
+  host_.failpoint = &on_failpoint;
 }
 
 instance::~instance() {
@@ -123,6 +125,11 @@ void instance::on_count(void* ctx, const char* name, int64_t delta) {
 
 void instance::on_gauge(void* ctx, const char* name, int64_t value) {
   static_cast<instance*>(ctx)->gauges_[name] = value;
+}
+
+void instance::on_failpoint(void*, const char* name) {
+  if (name)
+    failpoint(name);
 }
 
 void instance::on_dead_letter(void* ctx, const sluice_record* rec, const char* reason) {

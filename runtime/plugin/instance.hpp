@@ -63,6 +63,7 @@ private:
   static void on_count(void* ctx, const char* name, int64_t delta);
   static void on_gauge(void* ctx, const char* name, int64_t value);
   static void on_dead_letter(void* ctx, const sluice_record* rec, const char* reason);
+  static void on_failpoint(void* ctx, const char* name);
 
   resolved stage_;
   std::shared_ptr<const option_set> options_;

@@ -1,5 +1,7 @@
 #include "state/rocks_error.hpp"
 
+#include "state/store.hpp"
+
 namespace sluice::state {
 
 namespace {
@@ -30,8 +32,8 @@ std::string advice(const std::string& path, const rocksdb::Status& s) {
 } // namespace
 
 std::string corrupt_advice(const std::string& path) {
-  return "the store is corrupt: restore a retained copy (not supported yet) or move " + path +
-         " away to start fresh (this loses the checkpoint)";
+  return "the store is corrupt: restart the node, which moves it aside and restores the newest good copy "
+         "from " + store::copies_dir(path);
 }
 
 error rocks_error(const std::string& path, std::string_view op, const rocksdb::Status& s) {

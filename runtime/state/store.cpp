@@ -2,10 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <filesystem>
 #include <map>
 #include <mutex>
-#include <system_error>
 
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
@@ -21,12 +19,6 @@
 namespace sluice::state {
 
 namespace {
-
-namespace fs = std::filesystem;
-
-/// Our column families, in handle order; "default" is RocksDB's and stays empty.
-enum cf_id : size_t { cf_default, cf_offsets, cf_state, cf_pending, cf_dead_letters, cf_meta, cf_count };
-const char* const cf_names[cf_count] = {"default", "offsets", "state", "pending", "dead_letters", "meta"};
 
 constexpr const char* meta_committed_epoch = "committed_epoch";
 constexpr const char* meta_committed_at_ms = "committed_at_ms";
@@ -56,14 +48,18 @@ public:
     db_->Close().PermitUncheckedError(); // every commit was synced; an unsynced stage may be lost
   }
 
-  /// Reads the committed epoch recorded in "meta" (called once by open).
-  status load() {
-    auto e = meta_int(rocksdb::ReadOptions{}, meta_committed_epoch);
+  /// Reads the committed epoch recorded in "meta" (called once by open); sets `corrupt` when
+  /// the failure is the store's fault.
+  status load(bool& corrupt) {
+    auto e = meta_int(rocksdb::ReadOptions{}, meta_committed_epoch, &corrupt);
     if (!e)
       return e.take_error();
     committed_ = *e;
     return status::ok();
   }
+
+  /// Reads every block of every table file against its checksum.
+  rocksdb::Status verify() const { return db_->VerifyChecksum(); }
 
   int64_t committed_epoch() const override {
     std::lock_guard lock(mu_);
@@ -211,6 +207,13 @@ public:
     return write("set_meta", [&](rocksdb::WriteBatch& b) { return b.Put(handles_[cf_meta], key, value); }, true);
   }
 
+  status retain_copy(size_t keep) override {
+    std::lock_guard lock(mu_); // no commit while copying: the copy's epoch tag stays true
+    if (auto st = writable("retain_copy"); !st)
+      return st;
+    return make_copy(*db_, path_, committed_, keep);
+  }
+
   const std::string& path() const override { return path_; }
 
 private:
@@ -263,15 +266,17 @@ private:
     return out;
   }
 
-  /// A meta value written as a decimal; 0 when unset.
-  result<int64_t> meta_int(const rocksdb::ReadOptions& ro, const char* key) const {
+  /// A meta value written as a decimal; 0 when unset. Sets `*corrupt` when the store is.
+  result<int64_t> meta_int(const rocksdb::ReadOptions& ro, const char* key, bool* corrupt = nullptr) const {
     std::string v;
     auto s = db_->Get(ro, handles_[cf_meta], key, &v);
     if (s.IsNotFound())
       return int64_t{0};
+    auto n = s.ok() ? parse_decimal(v) : std::nullopt;
+    if (corrupt && !n)
+      *corrupt = s.ok() || s.IsCorruption();
     if (!s.ok())
       return rocks_error(path_, std::string("reading meta ") + key, s);
-    auto n = parse_decimal(v);
     if (!n)
       return store_error(path_, std::string("reading meta ") + key, "not a decimal number", corrupt_advice(path_));
     return *n;
@@ -316,65 +321,18 @@ private:
 
 } // namespace
 
-result<std::unique_ptr<store>> open_with_env(const std::string& dir, const store_options& opts,
-                                             std::shared_ptr<rocksdb::Env> env) {
-  std::error_code ec;
-  const bool exists = fs::exists(fs::path(dir) / "CURRENT", ec);
-  if (!exists) {
-    if (opts.read_only || !opts.create_if_missing)
-      return store_error(dir, "open", "there is no state store here (no CURRENT file)",
-                         "check state_dir, or run the node once to create the store");
-    fs::create_directories(dir, ec);
-    if (ec)
-      return store_error(dir, "creating the directory", ec.message(),
-                         "check that the path is writable by the sluice user");
-  }
-
-  rocksdb::DBOptions dbo;
-  dbo.create_if_missing = opts.create_if_missing;
-  dbo.create_missing_column_families = true;
-  dbo.paranoid_checks = true;
-  dbo.keep_log_file_num = 5;
-  if (env)
-    dbo.env = env.get();
-
-  std::vector<std::string> names(std::begin(cf_names), std::end(cf_names));
-  if (exists) {
-    // RocksDB refuses to open read-write unless every family is named: keep ones a newer
-    // sluice may have added.
-    std::vector<std::string> found;
-    auto s = rocksdb::DB::ListColumnFamilies(dbo, dir, &found);
-    if (!s.ok())
-      return rocks_error(dir, "open (listing column families)", s);
-    for (auto& n : found)
-      if (std::find(names.begin(), names.end(), n) == names.end())
-        names.push_back(n);
-    if (opts.read_only)
-      for (const char* n : cf_names)
-        if (std::find(found.begin(), found.end(), n) == found.end())
-          return store_error(dir, "open read-only", std::string("column family \"") + n + "\" is missing",
-                             "open the store read-write once (start the node) to add it");
-  }
-  std::vector<rocksdb::ColumnFamilyDescriptor> descs;
-  for (auto& n : names)
-    descs.emplace_back(n, rocksdb::ColumnFamilyOptions{});
-
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* raw = nullptr;
-  auto s = opts.read_only ? rocksdb::DB::OpenForReadOnly(dbo, dir, descs, &handles, &raw)
-                          : rocksdb::DB::Open(dbo, dir, descs, &handles, &raw);
-  if (!s.ok())
-    return rocks_error(dir, opts.read_only ? "open read-only" : "open", s);
-  std::unique_ptr<rocksdb::DB> db(raw);
-  // Families beyond ours are kept open (and closed) but unused.
-  auto st = std::make_unique<rocks_store>(dir, opts.read_only, std::move(env), std::move(db), std::move(handles));
-  if (auto loaded = st->load(); !loaded)
+result<std::unique_ptr<store>> adopt(const std::string& dir, bool read_only, std::shared_ptr<rocksdb::Env> env,
+                                     std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyHandle*> handles,
+                                     open_checks& checks) {
+  auto st = std::make_unique<rocks_store>(dir, read_only, std::move(env), std::move(db), std::move(handles));
+  if (auto loaded = st->load(checks.corrupt); !loaded)
     return error{loaded.message()};
+  if (checks.verify_checksums)
+    if (auto v = st->verify(); !v.ok()) {
+      checks.corrupt = v.IsCorruption();
+      return rocks_error(dir, "verifying checksums", v);
+    }
   return std::unique_ptr<store>(std::move(st));
-}
-
-result<std::unique_ptr<store>> store::open(const std::string& dir, const store_options& opts) {
-  return open_with_env(dir, opts, nullptr);
 }
 
 } // namespace sluice::state

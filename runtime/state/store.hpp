@@ -33,6 +33,23 @@ struct store_options {
   bool read_only = false; ///< for the CLI while a node may be running
 };
 
+/// One retained copy of a store (see store::retain_copy).
+struct copy_info {
+  uint32_t id = 0;       ///< increases with every copy
+  int64_t epoch = 0;     ///< the committed epoch when the copy was made
+  int64_t created_s = 0; ///< wall clock, seconds since the Unix epoch
+  uint64_t bytes = 0;    ///< files it refers to (shared with other copies)
+};
+
+/// What store::open_or_recover found wrong with the live store and what it did about it.
+struct recovery_report {
+  bool recovered = false;           ///< the live store was corrupt or missing and `restored` replaced it
+  std::string problem;              ///< what was wrong (RocksDB's words)
+  std::string moved_to;             ///< where the corrupt store now is; empty if there was none
+  copy_info restored;               ///< the copy now live
+  std::vector<std::string> skipped; ///< newer copies that failed verification, and why
+};
+
 /// Column families: "offsets" (source instances' state), "state" (operator
 /// state), "pending" (staged per epoch, not yet committed), "dead_letters"
 /// (later issue) and "meta" (committed epoch, pipeline identity).
@@ -46,6 +63,19 @@ public:
 
   /// Opens (or creates) the store in `dir`.
   static result<std::unique_ptr<store>> open(const std::string& dir, const store_options& opts = {});
+
+  /// Opens the store in `dir` read-write and verifies every block checksum. A corrupt store
+  /// (or a missing one while copies exist) is moved aside to `<dir>.corrupt-<UTC time>`, never
+  /// deleted, and the newest copy that verifies is restored; `out` says what happened. With
+  /// no good copy this fails and names the moved store: never a silent fresh start.
+  static result<std::unique_ptr<store>> open_or_recover(const std::string& dir, recovery_report& out);
+
+  /// Where the copies of the store in `dir` live: the sibling `<dir>-copies`, so that losing
+  /// or wiping `dir` keeps them. Starting over means deleting both.
+  static std::string copies_dir(const std::string& dir);
+
+  /// The copies of the store in `dir` that are not known corrupt, oldest first.
+  static result<std::vector<copy_info>> list_copies(const std::string& dir);
 
   /// The last committed epoch; 0 when nothing was committed yet.
   virtual int64_t committed_epoch() const = 0;
@@ -72,6 +102,11 @@ public:
   /// A value in "meta" (e.g. "pipeline" identity); empty if unset.
   virtual result<std::string> meta(const std::string& key) const = 0;
   virtual status set_meta(const std::string& key, const std::string& value) = 0;
+
+  /// Makes a retained copy in copies_dir(path()) (RocksDB BackupEngine: memtables flushed
+  /// first; table files shared with older copies, so a copy costs only what changed) tagged
+  /// with the committed epoch, then deletes all but the newest `keep` (at least 1).
+  virtual status retain_copy(size_t keep) = 0;
 
   virtual const std::string& path() const = 0;
 };

@@ -22,15 +22,17 @@ std::string id_of(const std::string& line) {
   return p == std::string::npos ? line : line.substr(p + 5, line.find(',', p) - p - 5);
 }
 
-/// generator -> filter active -> file-sink, checkpointed every 50 ms.
-std::string pipeline(const temp_dir& t, bool checkpoints) {
+/// generator -> filter active -> file-sink, checkpointed every 50 ms; `partitioned`
+/// writes one directory per category with small files, so commits publish several.
+std::string pipeline(const temp_dir& t, bool checkpoints, bool partitioned = false) {
   return "[pipeline]\nname = \"eo\"\n" +
          (checkpoints ? "state_dir = \"" + t / "state" + "\"\ncheckpoint_interval = \"50ms\"\n" : std::string{}) +
          "\n[[stage]]\nname = \"gen\"\nplugin = \"generator\"\ncount = " + std::to_string(events) +
          "\nrate = 40000\nseed = 11\n\n"
          "[[stage]]\nname = \"active\"\nplugin = \"filter\"\ninputs = [\"gen\"]\nwhere = 'status == \"active\"'\n\n"
-         "[[stage]]\nname = \"lake\"\nplugin = \"file-sink\"\ninputs = [\"active\"]\nroll_size = 300000\npath = \"" +
-         t / (checkpoints ? "out" : "ref") + "/part.ndjson\"\n";
+         "[[stage]]\nname = \"lake\"\nplugin = \"file-sink\"\ninputs = [\"active\"]\nroll_size = " +
+         (partitioned ? "20000" : "300000") + "\npath = \"" + t / (checkpoints ? "out" : "ref") +
+         (partitioned ? "/{category}" : "") + "/part.ndjson\"\n";
 }
 
 /// ids of the uninterrupted run, each once.
@@ -122,6 +124,19 @@ BOOST_AUTO_TEST_CASE(checkpoint_ls_and_inspect_read_a_stopped_nodes_store) {
   auto none = run_sluice({"checkpoint", "ls", "--config", t / "none.toml"});
   BOOST_TEST(none.exit_code == 2);
   BOOST_TEST(none.err.find("has no state_dir") != std::string::npos, none.err);
+}
+
+BOOST_AUTO_TEST_CASE(a_crash_between_the_publishes_of_one_commit_recovers_exactly_once) {
+  auto ref = reference();
+  temp_dir t;
+  write_file(t / "p.toml", pipeline(t, true, true));
+  setenv("SLUICE_FAILPOINT", "between_publishes:5", 1);
+  auto crashed = run_sluice({"run", "--config", t / "p.toml"});
+  unsetenv("SLUICE_FAILPOINT");
+  BOOST_TEST(crashed.exit_code == 128 + SIGABRT, crashed.err);
+  BOOST_TEST(crashed.err.find("failpoint between_publishes") != std::string::npos);
+  BOOST_TEST(run_to_end(t) == 0);
+  check_exactly_once(t / "out", ref);
 }
 
 BOOST_AUTO_TEST_CASE(a_crash_at_every_failpoint_recovers_exactly_once) {

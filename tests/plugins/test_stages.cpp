@@ -46,6 +46,22 @@ private:
   int64_t max_batch_ = 0;
 };
 
+/// Passes records on unchanged, sleeping `delay` per batch: makes a fast
+/// pipeline slow enough for kills to land in the middle of it.
+class throttle : public sluice::Transform {
+public:
+  explicit throttle(sluice::context& ctx) : Transform(ctx), delay_(opts().get_duration("delay")) {}
+
+  void process(const sluice::batch& records) override {
+    std::this_thread::sleep_for(delay_);
+    for (auto r : records)
+      ctx().emit(r);
+  }
+
+private:
+  std::chrono::nanoseconds delay_;
+};
+
 /// Throws while processing record number `fail_at` (for failure handling tests).
 class failing_transform : public sluice::Transform {
 public:
@@ -71,6 +87,9 @@ const sluice_option_spec seq_options[] = {
 const sluice_option_spec slow_options[] = {
   {"delay", SLUICE_OPT_DURATION, 0, "10ms", "sleep per batch"},
 };
+const sluice_option_spec throttle_options[] = {
+  {"delay", SLUICE_OPT_DURATION, 0, "1ms", "sleep per batch"},
+};
 const sluice_option_spec failing_options[] = {
   {"fail_at", SLUICE_OPT_INT, SLUICE_OPTION_REQUIRED, nullptr, "0-based record number to fail on"},
 };
@@ -80,4 +99,5 @@ const sluice_option_spec failing_options[] = {
 SLUICE_PLUGIN("test-stages",
               sluice::stage<seq_source>("seq-source", "1.0.0", seq_options),
               sluice::stage<slow_sink>("slow-sink", "1.0.0", slow_options),
-              sluice::stage<failing_transform>("failing-transform", "1.0.0", failing_options))
+              sluice::stage<failing_transform>("failing-transform", "1.0.0", failing_options),
+              sluice::stage<throttle>("throttle", "1.0.0", throttle_options))

@@ -146,8 +146,10 @@ typedef struct sluice_host {
   void (*gauge)(void* ctx, const char* name, int64_t value);
   /** Hands a malformed record to the dead-letter store with a reason. */
   void (*dead_letter)(void* ctx, const sluice_record* rec, const char* reason);
+  /** A named crash point for tests: aborts when SLUICE_FAILPOINT names it. */
+  void (*failpoint)(void* ctx, const char* name);
 
-  void* reserved[16];
+  void* reserved[15];
 } sluice_host;
 
 /** A byte buffer the plugin fills for snapshot(); the host copies it. */

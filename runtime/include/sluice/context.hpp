@@ -103,6 +103,12 @@ public:
     host_->dead_letter(host_->ctx, &rec, reason.c_str());
   }
 
+  /// A named crash point (tests set SLUICE_FAILPOINT=name[:n] to abort here).
+  void failpoint(const char* name) {
+    if (host_->failpoint)
+      host_->failpoint(host_->ctx, name);
+  }
+
   void count(const char* name, int64_t delta = 1) { host_->count(host_->ctx, name, delta); }
   void gauge(const char* name, int64_t value) { host_->gauge(host_->ctx, name, value); }
 
