@@ -216,6 +216,11 @@ private:
             return; // checkpoint failed
           control(e);
           break;
+        case element::kind::end_of_input:
+          end_input();
+          if (ended_)
+            return; // finish failed
+          break;
         case element::kind::end_of_stream:
           end_stream();
           break;
@@ -260,13 +265,28 @@ private:
     schedule_pull(*rc == SLUICE_AGAIN ? idle_poll : 0ms);
   }
 
-  /// A source has no more input: the coordinator runs the final checkpoint
-  /// and then sends finish, upon which the stream ends.
+  /// A source has no more input: it announces the end of input (everyone
+  /// emits what it holds), the coordinator runs the final checkpoint over
+  /// that, then sends finish, upon which the stream ends.
   void source_ended() {
     source_done_ = true;
-    flush_ports();
-    drain();
-    send(setup_.coordinator, ended_atom::value);
+    end_input();
+    if (!ended_)
+      send(setup_.coordinator, ended_atom::value);
+  }
+
+  /// End of input on every channel: sources and transforms emit what they
+  /// hold now, before the final checkpoint; sinks publish only at end of
+  /// stream, after that checkpoint committed.
+  void end_input() {
+    if (inst_->desc().kind != SLUICE_KIND_SINK)
+      if (auto st = inst_->finish(); st.failed())
+        return fail(st.message());
+    if (is_source_ && max_event_time_ > last_watermark_) {
+      last_watermark_ = max_event_time_;
+      control(element::watermark(max_event_time_));
+    }
+    control(element::end_of_input());
   }
 
   /// Aligned barrier `epoch`: pre-commit, snapshot, hand the state to the coordinator.
@@ -290,10 +310,9 @@ private:
   void end_stream() {
     if (ended_)
       return;
-    if (auto st = inst_->finish(); st.failed())
-      return fail(st.message());
-    if (is_source_ && max_event_time_ > last_watermark_)
-      control(element::watermark(max_event_time_));
+    if (inst_->desc().kind == SLUICE_KIND_SINK)
+      if (auto st = inst_->finish(); st.failed())
+        return fail(st.message());
     control(element::end_of_stream());
     ended_ = true;
     maybe_done();

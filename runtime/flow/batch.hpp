@@ -38,7 +38,9 @@ using batch_ptr = std::shared_ptr<const batch>;
 
 /// What travels on an edge, in order: data or a control element.
 struct element {
-  enum class kind : uint8_t { data, barrier, watermark, end_of_stream };
+  /// end_of_input: no more data will come; stages emit what they hold (so the
+  /// final checkpoint covers it). end_of_stream: after the final commit; stop.
+  enum class kind : uint8_t { data, barrier, watermark, end_of_input, end_of_stream };
   kind what = kind::data;
   int64_t value = 0; ///< barrier: epoch; watermark: event time (ns)
   batch_ptr data;
@@ -46,6 +48,7 @@ struct element {
   static element of(batch_ptr b) { return {kind::data, 0, std::move(b)}; }
   static element barrier(int64_t epoch) { return {kind::barrier, epoch, nullptr}; }
   static element watermark(int64_t t) { return {kind::watermark, t, nullptr}; }
+  static element end_of_input() { return {kind::end_of_input, 0, nullptr}; }
   static element end_of_stream() { return {kind::end_of_stream, 0, nullptr}; }
   size_t records() const noexcept { return data ? data->size() : 0; }
 };

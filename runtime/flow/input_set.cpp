@@ -40,16 +40,34 @@ std::optional<element> input_set::take_control(channel& c, element e) {
       aligning_ = true;
       barrier_epoch_ = e.value;
       break;
-    case element::kind::end_of_stream:
+    case element::kind::end_of_input:
+      c.input_ended = true;
+      if (!eoi_emitted_ && std::all_of(ch_.begin(), ch_.end(), [](auto& x) { return x.input_ended || x.eos; })) {
+        eoi_emitted_ = true;
+        return element::end_of_input();
+      }
+      return std::nullopt;
+    case element::kind::end_of_stream: {
       c.eos = true;
+      // A stream that ends without announcing it gets its end of input first.
+      bool eoi_now =
+        !eoi_emitted_ && std::all_of(ch_.begin(), ch_.end(), [](auto& x) { return x.input_ended || x.eos; });
+      eoi_emitted_ = eoi_emitted_ || eoi_now;
       if (std::all_of(ch_.begin(), ch_.end(), [](auto& x) { return x.eos; })) {
         // A blocked channel is not ended, so no barrier can be pending here.
         if (eos_emitted_)
           return std::nullopt;
         eos_emitted_ = true;
+        if (eoi_now) {
+          ready_.push_back(element::end_of_stream());
+          return element::end_of_input();
+        }
         return element::end_of_stream();
       }
+      if (eoi_now)
+        ready_.push_back(element::end_of_input());
       break;
+    }
     case element::kind::data:
       break;
   }

@@ -17,6 +17,7 @@ namespace sluice::flow {
 /// - a channel that delivered barrier e is blocked until every open channel
 ///   has delivered e; then one barrier e comes out (aligned snapshot);
 /// - the watermark that comes out is the minimum over open channels;
+/// - end of input comes out once, after every channel announced it (or ended);
 /// - end of stream comes out once, after every channel ended.
 /// Controls take no credit; each data element taken owes its channel one.
 class input_set {
@@ -41,6 +42,7 @@ private:
   struct channel {
     std::deque<element> q;
     bool eos = false;
+    bool input_ended = false;
     bool blocked = false;
     int64_t wm = INT64_MIN;
   };
@@ -56,6 +58,7 @@ private:
   int64_t barrier_epoch_ = 0;
   int64_t emitted_wm_ = INT64_MIN;
   bool eos_emitted_ = false;
+  bool eoi_emitted_ = false;
 };
 
 } // namespace sluice::flow

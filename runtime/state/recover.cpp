@@ -1,8 +1,14 @@
 /// store::open_or_recover: a corrupt or lost live store is replaced by the newest good copy.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <system_error>
+#include <utility>
 
 #include "state/rocks_error.hpp"
 #include "state/store_impl.hpp"
@@ -36,6 +42,44 @@ result<std::string> move_aside(const std::string& dir) {
                        "move it away yourself and restart; the retained copies in " + store::copies_dir(dir) +
                            " are then restored");
   return to;
+}
+
+/// Holds a store's LOCK file with an open-file-description lock: it conflicts with RocksDB's
+/// lock, even one this process holds, and releasing it leaves RocksDB's alone.
+class dir_lock {
+public:
+  dir_lock() = default;
+  explicit dir_lock(int fd) : fd_(fd) {}
+  dir_lock(dir_lock&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+  dir_lock& operator=(dir_lock&& o) noexcept {
+    std::swap(fd_, o.fd_);
+    return *this;
+  }
+  ~dir_lock() {
+    if (fd_ >= 0)
+      ::close(fd_);
+  }
+
+private:
+  int fd_ = -1;
+};
+
+result<dir_lock> lock_dir(const std::string& dir) {
+  const std::string path = (fs::path(dir) / "LOCK").string();
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return store_error(dir, "open", path + ": " + std::strerror(errno),
+                       "give the sluice user read and write access to " + dir);
+  struct flock fl {};
+  fl.l_type = F_WRLCK;
+  fl.l_whence = SEEK_SET;
+  if (::fcntl(fd, F_OFD_SETLK, &fl) != 0) {
+    const int e = errno;
+    ::close(fd);
+    return store_error(dir, "open", "While lock file: " + path + ": " + std::strerror(e),
+                       "another sluice process uses this state_dir: stop it or give each node its own state_dir");
+  }
+  return dir_lock{fd};
 }
 
 /// Empties `dir` of a failed restore (only files RocksDB just restored there).
@@ -72,12 +116,34 @@ result<std::unique_ptr<store>> store::open_or_recover(const std::string& dir, re
   std::error_code ec;
   const std::string copies = copies_dir(dir);
   open_checks checks;
-  checks.verify_checksums = true;
+  dir_lock lock;
   if (fs::exists(fs::path(dir) / "CURRENT", ec)) {
-    auto live = open_with_env(dir, {}, nullptr, &checks);
-    if (live || !checks.corrupt)
-      return live; // a good store, or a failure that is not the store's (lock, permissions, space)
-    out.problem = live.message();
+    // Verified read-only first, so that a corrupt store is moved aside exactly as found (a
+    // read-write open replays and deletes logs); under the lock, so it is nobody else's.
+    auto locked = lock_dir(dir);
+    if (!locked)
+      return locked.take_error();
+    lock = std::move(*locked);
+    bool verified = false;
+    {
+      store_options ro;
+      ro.read_only = true;
+      checks.verify_checksums = true;
+      auto found = open_with_env(dir, ro, nullptr, &checks);
+      verified = bool(found);
+      if (!found && checks.corrupt)
+        out.problem = found.message();
+    }
+    if (out.problem.empty()) {
+      lock = dir_lock{}; // RocksDB takes it now
+      // Verify here when the read-only open failed for another reason (a family added since).
+      checks = open_checks{};
+      checks.verify_checksums = !verified;
+      auto live = open_with_env(dir, {}, nullptr, &checks);
+      if (live || !checks.corrupt)
+        return live; // a good store, or a failure that is not the store's (lock, permissions, space)
+      out.problem = live.message();
+    }
   } else {
     // A wiped or lost state_dir: its copies are the checkpoint. With none (a first start) or a
     // marker left by an earlier refusal, the plain open decides.
@@ -94,6 +160,7 @@ result<std::unique_ptr<store>> store::open_or_recover(const std::string& dir, re
       return moved.take_error();
     out.moved_to = *moved;
   }
+  lock = dir_lock{}; // on the moved store's LOCK file
   auto found = list_copies(dir);
   if (!found)
     return found.take_error();

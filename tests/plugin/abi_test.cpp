@@ -74,7 +74,8 @@ BOOST_AUTO_TEST_CASE(a_library_with_the_host_abi_loads_and_lists_its_stages) {
   for (auto s : lib.stages())
     listed.push_back(std::string{s->name} + " " + plugin::kind_name(s->kind) + " " + s->version);
   BOOST_TEST(listed == (std::vector<std::string>{"seq-source source 1.0.0", "slow-sink sink 1.0.0",
-                                                 "failing-transform transform 1.0.0"}),
+                                                 "failing-transform transform 1.0.0",
+                                                 "throttle transform 1.0.0"}),
              boost::test_tools::per_element());
   for (auto s : lib.stages()) {
     BOOST_TEST(s->state_schema_version == 1u);

@@ -89,7 +89,7 @@ BOOST_AUTO_TEST_CASE(an_unknown_stage_name_lists_the_stages_of_the_library) {
   plugin::registry reg{plugin::exe_dir()};
   auto r = reg.resolve(stages_so() + "#seq-sourse");
   BOOST_TEST_REQUIRE(!r);
-  BOOST_TEST(contains(r.message(), "provides stages seq-source, slow-sink, failing-transform, not \"seq-sourse\""),
+  BOOST_TEST(contains(r.message(), "provides stages seq-source, slow-sink, failing-transform, throttle, not \"seq-sourse\""),
              r.message());
 }
 

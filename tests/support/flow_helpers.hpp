@@ -87,7 +87,7 @@ std::vector<input_set::item> take_all(input_set& in) {
 }
 
 /// A compact trace of items: "d0:5" (data from channel 0, first id 5),
-/// "b1" (barrier epoch 1), "w10" (watermark 10), "eos".
+/// "b1" (barrier epoch 1), "w10" (watermark 10), "eoi" (end of input), "eos".
 std::vector<std::string> trace(const std::vector<input_set::item>& items) {
   std::vector<std::string> out;
   for (auto& it : items)
@@ -95,6 +95,7 @@ std::vector<std::string> trace(const std::vector<input_set::item>& items) {
       case kind::data: out.push_back("d" + std::to_string(it.channel) + ":" + std::to_string(first_id(it.e))); break;
       case kind::barrier: out.push_back("b" + std::to_string(it.e.value)); break;
       case kind::watermark: out.push_back("w" + std::to_string(it.e.value)); break;
+      case kind::end_of_input: out.push_back("eoi"); break;
       case kind::end_of_stream: out.push_back("eos"); break;
     }
   return out;

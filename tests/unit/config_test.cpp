@@ -89,6 +89,8 @@ plugin = "generator"
   BOOST_TEST(p.name == "pipeline");
   BOOST_TEST(p.guarantee == "exactly-once");
   BOOST_TEST(p.checkpoint_interval_ns == std::optional<int64_t>{10000000000});
+  BOOST_TEST(p.retain_interval_ns == std::optional<int64_t>{60000000000});
+  BOOST_TEST(p.retain == 2u);
   BOOST_TEST(p.batch_size == 512u);
   BOOST_TEST(p.credits == 4u);
   BOOST_TEST(p.nodes.empty());
@@ -102,6 +104,20 @@ plugin = "generator"
   BOOST_TEST(s.key.empty());
   BOOST_TEST(s.nodes.empty());
   BOOST_TEST(s.inputs.empty());
+}
+
+BOOST_AUTO_TEST_CASE(retained_copies_are_set_by_retain_interval_and_retain) {
+  auto p = good(R"([pipeline]
+retain_interval = "5m"
+retain = 3
+[[stage]]
+name = "src"
+plugin = "generator"
+)");
+  BOOST_TEST(p.retain_interval_ns == std::optional<int64_t>{300000000000});
+  BOOST_TEST(p.retain == 3u);
+  BOOST_TEST(!good("[pipeline]\nretain_interval = \"off\"\n[[stage]]\nname = \"s\"\nplugin = \"generator\"\n")
+                  .retain_interval_ns.has_value());
 }
 
 BOOST_AUTO_TEST_CASE(the_state_dir_default_names_the_pipeline_and_the_node) {

@@ -135,7 +135,7 @@ BOOST_AUTO_TEST_CASE(an_ended_channel_no_longer_holds_the_watermark_back) {
   in.push(2, element::end_of_stream());
   BOOST_TEST(trace(take_all(in)) == strings{"w50"});
   in.push(1, element::end_of_stream());
-  BOOST_TEST(trace(take_all(in)) == strings{"eos"});
+  BOOST_TEST(trace(take_all(in)) == (strings{"eoi", "eos"}), boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(a_channel_ending_during_alignment_still_releases_the_watermark) {
@@ -146,6 +146,19 @@ BOOST_AUTO_TEST_CASE(a_channel_ending_during_alignment_still_releases_the_waterm
   in.push(0, element::barrier(1));
   in.push(1, element::end_of_stream());
   BOOST_TEST(trace(take_all(in)) == (strings{"b1", "w100"}), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(end_of_input_comes_out_once_all_channels_announced_it_and_blocks_nothing) {
+  input_set in(2);
+  in.push(0, element::end_of_input());
+  in.push(0, element::barrier(3)); // the final checkpoint still flows after the end of input
+  in.push(1, element::of(batch_of(1, 7)));
+  BOOST_TEST(trace(take_all(in)) == (strings{"d1:7"}), boost::test_tools::per_element());
+  in.push(1, element::end_of_input());
+  in.push(1, element::barrier(3));
+  in.push(0, element::end_of_stream());
+  in.push(1, element::end_of_stream());
+  BOOST_TEST(trace(take_all(in)) == (strings{"eoi", "b3", "eos"}), boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(end_of_stream_comes_out_exactly_once_after_every_channel_ended) {
@@ -159,7 +172,7 @@ BOOST_AUTO_TEST_CASE(end_of_stream_comes_out_exactly_once_after_every_channel_en
   BOOST_TEST(!in.ended());
   in.push(2, element::of(batch_of(1, 201)));
   in.push(2, element::end_of_stream());
-  BOOST_TEST(trace(take_all(in)) == (strings{"d2:201", "eos"}), boost::test_tools::per_element());
+  BOOST_TEST(trace(take_all(in)) == (strings{"d2:201", "eoi", "eos"}), boost::test_tools::per_element());
   BOOST_TEST(in.ended());
   in.push(2, element::end_of_stream());
   BOOST_TEST(take_all(in).empty());

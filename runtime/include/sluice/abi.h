@@ -182,7 +182,8 @@ typedef struct sluice_stage_desc {
   int (*watermark)(void* self, int64_t t);
   /** Make everything handed over so far durable (sinks: pre-commit). */
   int (*flush)(void* self);
-  /** End of stream: emit what is left and finish outputs. */
+  /** Sources, transforms: end of input, emit what is left (before the final
+   *  checkpoint). Sinks: end of stream after the final commit, publish all. */
   int (*finish)(void* self);
   /** Serialises small state; `out` stays valid until the next call. */
   int (*snapshot)(void* self, sluice_bytes* out);

@@ -32,7 +32,9 @@ public:
   virtual void on_commit(int64_t /*epoch*/) {}
   /// Event time reached `t_ns` on every input.
   virtual void on_watermark(int64_t /*t_ns*/) {}
-  /// End of stream: emit or write what is left.
+  /// The end. Sources and transforms: no more input will come; emit what is
+  /// left now (it is covered by the final checkpoint). Sinks: the final
+  /// checkpoint has committed; publish everything.
   virtual void finish() {}
 
 protected:

@@ -1,0 +1,139 @@
+#define BOOST_TEST_MODULE dedupe_plugin
+#include <boost/test/unit_test.hpp>
+
+#include <string>
+#include <vector>
+
+#include "support/harness.hpp"
+
+using sluice::test::harness;
+using lines = std::vector<std::string>;
+
+namespace {
+
+int64_t at(double s) { return 1767225600000000000LL + static_cast<int64_t>(s * 1e9); }
+
+struct rec {
+  std::string line;
+  int64_t t;
+};
+
+void feed(harness& h, const std::vector<rec>& rs) {
+  std::vector<sluice_record> raw;
+  uint64_t offset = 0;
+  for (auto& r : rs) {
+    sluice_record x{};
+    x.data = r.line.data();
+    x.size = r.line.size();
+    x.event_time_ns = r.t;
+    x.position.offset = offset++;
+    raw.push_back(x);
+  }
+  BOOST_TEST_REQUIRE(!h.stage().process(raw.data(), raw.size()).failed());
+}
+
+int64_t counter(harness& h, const std::string& name) {
+  auto& c = h.stage().counters();
+  auto it = c.find(name);
+  return it == c.end() ? 0 : it->second;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(the_first_occurrence_passes_unchanged_and_repeats_within_ttl_are_dropped) {
+  harness h("dedupe", "key = [\"id\"]\nttl = \"10s\"");
+  BOOST_TEST_REQUIRE(h.setup_error() == "");
+  feed(h, {{R"({"id":1, "n":"first"})", at(0)},
+           {R"({"id":1,"n":"again"})", at(5)},
+           {R"({"id":2})", at(6)},
+           {R"({"id":1,"n":"later"})", at(15)}});
+  BOOST_TEST(h.out_bytes() == (lines{R"({"id":1, "n":"first"})", R"({"id":2})", R"({"id":1,"n":"later"})"}));
+  BOOST_TEST(h.out[0].event_time == at(0));
+  BOOST_TEST(counter(h, "passed") == 3);
+  BOOST_TEST(counter(h, "duplicates_dropped") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(a_dropped_duplicate_still_moves_the_last_seen_time) {
+  harness h("dedupe", "key = \"id\"\nttl = \"10s\"");
+  feed(h, {{R"({"id":1})", at(0)}, {R"({"id":1})", at(8)}, {R"({"id":1})", at(16)}, {R"({"id":1})", at(26)}});
+  BOOST_TEST(h.out.size() == 2u);
+  BOOST_TEST(h.out[1].event_time == at(26));
+}
+
+BOOST_AUTO_TEST_CASE(an_out_of_order_record_within_ttl_is_a_duplicate_too) {
+  harness h("dedupe", "key = \"id\"\nttl = \"10s\"");
+  feed(h, {{R"({"id":1})", at(20)}, {R"({"id":1})", at(12)}, {R"({"id":1})", at(5)}});
+  BOOST_TEST(h.out.size() == 2u); // 12 is 8 s from 20; 5 is 15 s from the last seen 20
+}
+
+BOOST_AUTO_TEST_CASE(the_key_is_the_raw_json_of_its_fields) {
+  harness h("dedupe", "key = [\"user.id\", \"kind\"]\nttl = \"1h\"");
+  feed(h, {{R"({"user":{"id":1},"kind":"x"})", at(0)},
+           {R"({"user":{"id":1},"kind":"y"})", at(0)},
+           {R"({"user":{"id":"1"},"kind":"x"})", at(0)},
+           {R"({"user":{"id":1}})", at(0)},
+           {R"({"user":{"id":1},"kind":null})", at(0)},
+           {R"({"user":{"id":[1, 2]},"kind":{"a":1}})", at(0)},
+           {R"({"kind":"x","user":{"id":1}})", at(1)},
+           {R"({"user":{"id":1},"kind":null})", at(1)},
+           {R"({"user":{"id":[1, 2]},"kind":{"a":1}})", at(1)}});
+  BOOST_TEST(h.out.size() == 6u);
+  BOOST_TEST(counter(h, "duplicates_dropped") == 3);
+}
+
+BOOST_AUTO_TEST_CASE(the_watermark_forgets_keys_last_seen_more_than_ttl_before_it) {
+  harness h("dedupe", "key = \"id\"\nttl = \"10s\"");
+  feed(h, {{R"({"id":1})", at(0)}, {R"({"id":2})", at(5)}});
+  BOOST_TEST(!h.stage().watermark(at(12)).failed());
+  BOOST_TEST(h.stage().gauges().at("keys") == 1);
+  feed(h, {{R"({"id":1})", at(9)}, {R"({"id":2})", at(9)}});
+  BOOST_TEST(h.out.size() == 3u); // id 1 was forgotten; id 2 is still known
+}
+
+BOOST_AUTO_TEST_CASE(records_without_event_time_use_processing_time) {
+  harness h("dedupe", "key = \"id\"\nttl = \"1h\"");
+  feed(h, {{R"({"id":1})", SLUICE_NO_TIME}, {R"({"id":1})", SLUICE_NO_TIME}, {R"({"id":2})", SLUICE_NO_TIME}});
+  BOOST_TEST(h.out_bytes() == (lines{R"({"id":1})", R"({"id":2})"}));
+}
+
+BOOST_AUTO_TEST_CASE(a_record_that_is_not_an_object_is_dead_lettered) {
+  harness h("dedupe", "key = \"id\"\nttl = \"1h\"");
+  feed(h, {{"[1]", at(0)}, {R"({"id":1})", at(0)}});
+  BOOST_TEST(h.out.size() == 1u);
+  BOOST_TEST_REQUIRE(h.dead.size() == 1u);
+  BOOST_TEST(h.dead[0].second == "dedupe: record at offset 0 is not a JSON object");
+}
+
+BOOST_AUTO_TEST_CASE(a_restored_instance_remembers_keys_and_the_watermark) {
+  harness a("dedupe", "key = \"id\"\nttl = \"10s\"");
+  feed(a, {{R"({"id":1})", at(0)}, {R"({"id":2})", at(20)}, {R"({"id":"a\"b"})", at(20)}});
+  BOOST_TEST(!a.stage().watermark(at(20)).failed());
+  BOOST_TEST(!a.stage().flush().failed());
+  auto snap = a.stage().snapshot();
+  BOOST_TEST_REQUIRE(bool(snap));
+  BOOST_TEST(snap->find("entries 2") != std::string::npos); // id 1 expired at watermark 20
+
+  harness b("dedupe", "key = \"id\"\nttl = \"10s\"");
+  BOOST_TEST_REQUIRE(!b.stage().restore(*snap, 1).failed());
+  feed(b, {{R"({"id":2})", at(25)}, {R"({"id":"a\"b"})", at(21)}, {R"({"id":1})", at(25)}});
+  BOOST_TEST(b.out_bytes() == lines{R"({"id":1})"});
+  auto again = b.stage().snapshot();
+  BOOST_TEST_REQUIRE(bool(again));
+  BOOST_TEST(again->find("watermark 1 " + std::to_string(at(20))) != std::string::npos);
+
+  harness other("dedupe", "key = \"user\"\nttl = \"10s\"");
+  auto st = other.stage().restore(*snap, 1);
+  BOOST_TEST_REQUIRE(st.failed());
+  BOOST_TEST(st.message().find("key fields cannot change") != std::string::npos);
+  BOOST_TEST(b.stage().restore(*snap, 2).failed());
+  BOOST_TEST(b.stage().restore("sluice-dedupe 1\nfingerprint 7:key=[id]\nwatermark 0 0\nentries 1\n99:x", 1).failed());
+}
+
+BOOST_AUTO_TEST_CASE(key_and_ttl_are_required_and_checked) {
+  BOOST_TEST(harness("dedupe", "ttl = \"1s\"").setup_error().find("key") != std::string::npos);
+  BOOST_TEST(harness("dedupe", "key = \"id\"").setup_error().find("ttl") != std::string::npos);
+  BOOST_TEST(harness("dedupe", "key = []\nttl = \"1s\"").setup_error().find("key: expected at least one") !=
+             std::string::npos);
+  BOOST_TEST(harness("dedupe", "key = \"id\"\nttl = \"0s\"").setup_error().find("ttl: must be longer") !=
+             std::string::npos);
+}
