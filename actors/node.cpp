@@ -132,13 +132,13 @@ caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self, supervisor
 
 /// Loud on purpose: the node goes back to an older checkpoint and replays from there.
 void report_recovery(const std::string& dir, const state::recovery_report& r) {
-  spdlog::error("STATE STORE {}: {}", r.moved_to.empty() ? "LOST" : "CORRUPT", r.problem);
+  spdlog::error("STATE STORE {} in {}: {}", r.moved_to.empty() ? "LOST" : "CORRUPT", dir, r.problem);
   for (auto& s : r.skipped)
     spdlog::error("retained copy skipped: {}", s);
   if (!r.moved_to.empty())
     spdlog::error("the corrupt store was moved to {} (kept for inspection; delete it when done)", r.moved_to);
-  spdlog::warn("restored retained copy #{} (epoch {}) into {}: the pipeline resumes from epoch {}", r.restored.id,
-               r.restored.epoch, dir, r.restored.epoch);
+  spdlog::warn("restored retained copy #{} (epoch {}) into {}: the pipeline goes back to checkpoint {} and "
+               "replays what came after it", r.restored.id, r.restored.epoch, dir, r.restored.epoch);
 }
 
 } // namespace

@@ -30,6 +30,23 @@ std::optional<std::string> read_marker(const std::string& dir) {
   return text;
 }
 
+/// Opens and closes the store read-only with the families it has.
+rocksdb::Status probe_read_only(const rocksdb::DBOptions& dbo, const std::string& dir,
+                                const std::vector<std::string>& families) {
+  std::vector<rocksdb::ColumnFamilyDescriptor> descs;
+  for (auto& n : families)
+    descs.emplace_back(n, rocksdb::ColumnFamilyOptions{});
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  auto s = rocksdb::DB::OpenForReadOnly(dbo, dir, descs, &handles, &raw);
+  if (!s.ok())
+    return s;
+  std::unique_ptr<rocksdb::DB> db(raw);
+  for (auto* h : handles)
+    db->DestroyColumnFamilyHandle(h).PermitUncheckedError(); // a probe: only the open mattered
+  return rocksdb::Status::OK();
+}
+
 } // namespace
 
 result<std::unique_ptr<store>> open_with_env(const std::string& dir, const store_options& opts,
@@ -39,6 +56,7 @@ result<std::unique_ptr<store>> open_with_env(const std::string& dir, const store
   // What RocksDB reports as Corruption is the store's fault (open_or_recover restores a copy).
   auto fail = [&](std::string_view op, const rocksdb::Status& s) {
     chk.corrupt = s.IsCorruption();
+    chk.cause = std::string(op) + ": " + s.ToString();
     return rocks_error(dir, op, s);
   };
   std::error_code ec;
@@ -79,9 +97,13 @@ result<std::unique_ptr<store>> open_with_env(const std::string& dir, const store
         names.push_back(n);
     if (opts.read_only)
       for (const char* n : cf_names)
-        if (std::find(found.begin(), found.end(), n) == found.end())
+        if (std::find(found.begin(), found.end(), n) == found.end()) {
+          // Also what a damaged MANIFEST looks like: let RocksDB say so before advising.
+          if (auto probe = probe_read_only(dbo, dir, found); !probe.ok())
+            return fail("open read-only", probe);
           return store_error(dir, "open read-only", std::string("column family \"") + n + "\" is missing",
                              "open the store read-write once (start the node) to add it");
+        }
   }
   std::vector<rocksdb::ColumnFamilyDescriptor> descs;
   for (auto& n : names)

@@ -82,7 +82,7 @@ result<dir_lock> lock_dir(const std::string& dir) {
   return dir_lock{fd};
 }
 
-/// Empties `dir` of a failed restore (only files RocksDB just restored there).
+/// Removes a failed restore: `dir` held nothing else (open_or_recover moved any store aside).
 void clear_restore(const std::string& dir) {
   std::error_code ec;
   fs::remove_all(dir, ec); // ignored: the next restore or the marker write reports a stuck directory
@@ -129,12 +129,9 @@ result<std::unique_ptr<store>> store::open_or_recover(const std::string& dir, re
       store_options ro;
       ro.read_only = true;
       checks.verify_checksums = true;
-      auto found = open_with_env(dir, ro, nullptr, &checks);
-      verified = bool(found);
-      if (!found && checks.corrupt)
-        out.problem = found.message();
+      verified = bool(open_with_env(dir, ro, nullptr, &checks));
     }
-    if (out.problem.empty()) {
+    if (!checks.corrupt) {
       lock = dir_lock{}; // RocksDB takes it now
       // Verify here when the read-only open failed for another reason (a family added since).
       checks = open_checks{};
@@ -142,8 +139,8 @@ result<std::unique_ptr<store>> store::open_or_recover(const std::string& dir, re
       auto live = open_with_env(dir, {}, nullptr, &checks);
       if (live || !checks.corrupt)
         return live; // a good store, or a failure that is not the store's (lock, permissions, space)
-      out.problem = live.message();
     }
+    out.problem = checks.cause;
   } else {
     // A wiped or lost state_dir: its copies are the checkpoint. With none (a first start) or a
     // marker left by an earlier refusal, the plain open decides.
@@ -152,9 +149,12 @@ result<std::unique_ptr<store>> store::open_or_recover(const std::string& dir, re
       return found.take_error();
     if (found->empty() || fs::exists(fs::path(dir) / moved_marker, ec))
       return open_with_env(dir, {}, nullptr, &checks);
-    out.problem = "there is no store in " + dir + " (no CURRENT file), but " + copies + " holds retained copies";
+    out.problem = "there is no store (no CURRENT file), but " + copies + " holds retained copies";
   }
-  if (fs::exists(dir, ec) && !fs::is_empty(dir, ec)) {
+  const bool present = fs::exists(dir, ec);
+  if (ec)
+    return store_error(dir, "recovery", ec.message(), "give the sluice user access to " + dir);
+  if (present && !fs::is_empty(dir, ec)) { // from here on `dir` holds nothing but what we restore
     auto moved = move_aside(dir);
     if (!moved)
       return moved.take_error();
@@ -165,10 +165,10 @@ result<std::unique_ptr<store>> store::open_or_recover(const std::string& dir, re
   if (!found)
     return found.take_error();
   for (auto it = found->rbegin(); it != found->rend(); ++it) {
-    clear_restore(dir);
     fs::create_directories(dir, ec);
     if (auto r = restore_copy(dir, it->id); !r) {
       out.skipped.push_back(describe(*it) + ": " + r.message());
+      clear_restore(dir);
       continue;
     }
     open_checks again;
@@ -176,6 +176,7 @@ result<std::unique_ptr<store>> store::open_or_recover(const std::string& dir, re
     auto restored = open_with_env(dir, {}, nullptr, &again);
     if (!restored) {
       out.skipped.push_back(describe(*it) + ": restored, but " + restored.message());
+      clear_restore(dir);
       continue;
     }
     out.recovered = true;
@@ -183,7 +184,6 @@ result<std::unique_ptr<store>> store::open_or_recover(const std::string& dir, re
     out.restored.epoch = (*restored)->committed_epoch(); // the store's own word over the copy's tag
     return restored;
   }
-  clear_restore(dir);
   return refuse(dir, out, copies);
 }
 

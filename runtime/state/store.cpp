@@ -325,11 +325,14 @@ result<std::unique_ptr<store>> adopt(const std::string& dir, bool read_only, std
                                      std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyHandle*> handles,
                                      open_checks& checks) {
   auto st = std::make_unique<rocks_store>(dir, read_only, std::move(env), std::move(db), std::move(handles));
-  if (auto loaded = st->load(checks.corrupt); !loaded)
+  if (auto loaded = st->load(checks.corrupt); !loaded) {
+    checks.cause = loaded.message();
     return error{loaded.message()};
+  }
   if (checks.verify_checksums)
     if (auto v = st->verify(); !v.ok()) {
       checks.corrupt = v.IsCorruption();
+      checks.cause = "verifying checksums: " + v.ToString();
       return rocks_error(dir, "verifying checksums", v);
     }
   return std::unique_ptr<store>(std::move(st));

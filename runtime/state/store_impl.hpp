@@ -24,6 +24,7 @@ inline constexpr const char* cf_names[cf_count] = {"default", "offsets", "state"
 struct open_checks {
   bool verify_checksums = false; ///< read every block of every table file (finds flipped bytes)
   bool corrupt = false;          ///< out: opening or verifying failed because the store is corrupt
+  std::string cause;             ///< out: for a corrupt store, the failed step and RocksDB's words
 };
 
 /// store::open with `env` for all file access (nullptr: the default Env). The store keeps
