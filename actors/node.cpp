@@ -11,6 +11,7 @@
 
 #include "actors/coordinator.hpp"
 #include "actors/stage_actor.hpp"
+#include "state/testing.hpp"
 #include "actors/stats.hpp"
 
 namespace sluice::actors {
@@ -143,6 +144,18 @@ void report_recovery(const std::string& dir, const state::recovery_report& r) {
 
 } // namespace
 
+/// The node's store, verified and recovered. For tests only,
+/// SLUICE_TEST_DISK_BUDGET=bytes makes its writes fail with "no space left"
+/// once they would take more than that many bytes (a disk-full simulation).
+static result<std::unique_ptr<state::store>> open_store(const std::string& dir, state::recovery_report& recovery) {
+  if (const char* budget = std::getenv("SLUICE_TEST_DISK_BUDGET"); budget && *budget) {
+    spdlog::warn("SLUICE_TEST_DISK_BUDGET={}: the state store fails writes beyond that many bytes", budget);
+    return state::testing::open_with_disk_budget(
+      dir, std::make_shared<std::atomic<int64_t>>(std::strtoll(budget, nullptr, 10)));
+  }
+  return state::store::open_or_recover(dir, recovery);
+}
+
 int run_node(plan::prepared& prep, const run_options& opts) {
   auto& p = prep.pipeline;
   for (auto& s : p.stages)
@@ -168,7 +181,7 @@ int run_node(plan::prepared& prep, const run_options& opts) {
                  p.state_dir.empty() ? "no [pipeline] state_dir" : "checkpoint_interval = \"off\"");
   } else {
     state::recovery_report recovery;
-    auto store = state::store::open_or_recover(p.state_dir, recovery);
+    auto store = open_store(p.state_dir, recovery);
     if (!store) {
       spdlog::error("{}", store.message());
       return 1;

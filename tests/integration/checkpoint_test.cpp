@@ -139,6 +139,22 @@ BOOST_AUTO_TEST_CASE(a_crash_between_the_publishes_of_one_commit_recovers_exactl
   check_exactly_once(t / "out", ref);
 }
 
+BOOST_AUTO_TEST_CASE(a_full_disk_while_checkpointing_fails_clearly_and_the_next_start_recovers) {
+  auto ref = reference();
+  temp_dir t;
+  write_file(t / "p.toml", pipeline(t, true));
+  setenv("SLUICE_TEST_DISK_BUDGET", "40000", 1); // the store's writes fail past 40 kB
+  auto full = run_sluice({"run", "--config", t / "p.toml"});
+  unsetenv("SLUICE_TEST_DISK_BUDGET");
+  BOOST_TEST(full.exit_code == 1, full.err);
+  BOOST_TEST(full.err.find("free disk space under " + t / "state") != std::string::npos, full.err);
+  BOOST_TEST(full.err.find("terminate called") == std::string::npos);
+  auto ls = run_sluice({"checkpoint", "ls", "--config", t / "p.toml"});
+  BOOST_TEST(ls.exit_code == 0, ls.err); // nothing corrupt: the store still opens
+  BOOST_TEST(run_to_end(t) == 0);
+  check_exactly_once(t / "out", ref);
+}
+
 BOOST_AUTO_TEST_CASE(a_crash_at_every_failpoint_recovers_exactly_once) {
   auto ref = reference();
   for (auto point : {"after_precommit:3", "after_state_commit:2", "during_restore:1"}) {
