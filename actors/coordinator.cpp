@@ -105,7 +105,7 @@ caf::behavior coordinator(self_ptr self, std::shared_ptr<coordinator_setup> setu
   if (enabled)
     st.next_epoch = setup->store->committed_epoch() + 1;
   self->set_exit_handler([=](caf::exit_msg& msg) {
-    self->state.setup->store.reset(); // close the store before the process ends
+    self->state.setup->store.reset(); // close the store before the process ends (once instances let go)
     self->quit(msg.reason);
   });
   return {

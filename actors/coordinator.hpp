@@ -14,7 +14,9 @@
 namespace sluice::actors {
 
 struct coordinator_setup {
-  std::unique_ptr<state::store> store;       ///< null: checkpoints are off
+  /// null: checkpoints are off. Shared with the stage instances (keyed state); the exit handler
+  /// drops this reference, the last instance to end closes the store.
+  std::shared_ptr<state::store> store;
   std::optional<int64_t> interval_ns;        ///< nullopt: checkpoints are off
   std::optional<int64_t> retain_interval_ns; ///< between retained copies; nullopt: none
   size_t retain = 2;                         ///< retained copies kept

@@ -72,6 +72,7 @@ caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self, supervisor
       setup.in_flight = a.in_flight;
       setup.coordinator = st.coordinator;
       setup.checkpoints = a.checkpoints->store != nullptr;
+      setup.store = a.checkpoints->store; // set before any instance spawns; see stage_setup::store
       if (auto r = a.restored->find(state_key(sc.name, i)); r != a.restored->end())
         setup.restored = r->second;
       for (auto e : pl.stages[s].out_edges) {

@@ -25,7 +25,8 @@ public:
   stage_actor(caf::actor_config& cfg, stage_setup s)
     : caf::event_based_actor(cfg), setup_(std::move(s)),
       cfg_(setup_.prep->pipeline.stages[static_cast<size_t>(setup_.stage)]),
-      inputs_(setup_.prep->physical.stages[static_cast<size_t>(setup_.stage)].channels[setup_.index].size()) {
+      inputs_(setup_.prep->physical.stages[static_cast<size_t>(setup_.stage)].channels[setup_.index].size(),
+              setup_.prep->pipeline.guarantee == "exactly-once") {
     auto& prep = *setup_.prep;
     auto& sp = prep.physical.stages[static_cast<size_t>(setup_.stage)];
     auto batch_size = prep.pipeline.batch_size;
@@ -55,13 +56,15 @@ public:
     setup_.outputs.clear();
     setup_.supervisor = nullptr;
     setup_.coordinator = nullptr;
+    setup_.store = nullptr; // the last holder closes the store
   }
 
   caf::behavior make_behavior() override {
     auto& prep = *setup_.prep;
     auto s = static_cast<size_t>(setup_.stage);
     inst_ = std::make_unique<plugin::instance>(prep.stages[s], prep.options[s], cfg_.name,
-                                               prep.pipeline.name, setup_.index, cfg_.parallelism, this);
+                                               prep.pipeline.name, setup_.index, cfg_.parallelism, this,
+                                               setup_.store);
     if (auto st = inst_->create(setup_.checkpoints ? SLUICE_HOST_CHECKPOINTS : 0); st.failed()) {
       fail(st.message());
       return {};
@@ -106,6 +109,7 @@ public:
         control(element::barrier(epoch));
       },
       [=](commit_atom, int64_t epoch) {
+        // After the store committed `epoch`: keyed state drops its staged layers <= epoch.
         if (auto st = inst_->commit(epoch); st.failed())
           fail(st.message());
       },
@@ -289,7 +293,9 @@ private:
     control(element::end_of_input());
   }
 
-  /// Aligned barrier `epoch`: pre-commit, snapshot, hand the state to the coordinator.
+  /// Aligned barrier `epoch`: pre-commit, snapshot, stage keyed state, hand the snapshot to
+  /// the coordinator. Keyed state is written to the store before the ack is sent, so the
+  /// coordinator's commit of `epoch`, which waits for every ack, includes it.
   void checkpoint(int64_t epoch) {
     flush_ports();
     if (auto st = inst_->flush(); st.failed())
@@ -299,6 +305,8 @@ private:
     auto snap = inst_->snapshot();
     if (!snap)
       return fail(snap.message());
+    if (auto st = inst_->stage_state(epoch); st.failed())
+      return fail(st.message());
     snapshot_msg m;
     m.key = state_key(cfg_.name, setup_.index);
     m.bytes = std::move(*snap);

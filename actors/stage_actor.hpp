@@ -32,6 +32,10 @@ struct stage_setup {
   flow::gauge* in_flight = nullptr;
   std::optional<state::instance_state> restored; ///< the last committed snapshot
   bool checkpoints = false;                      ///< the coordinator runs epochs
+  /// The node's store, for keyed state's committed layer; null without checkpoints. Shared
+  /// with the coordinator: a failing node stops instances and coordinator at once, so an
+  /// instance may still read while the coordinator lets go of the store.
+  std::shared_ptr<state::store> store;
 };
 
 /// The key of an instance's state: "stage#index".

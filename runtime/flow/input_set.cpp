@@ -4,7 +4,7 @@
 
 namespace sluice::flow {
 
-input_set::input_set(size_t channels) : ch_(channels) {}
+input_set::input_set(size_t channels, bool aligned) : ch_(channels), aligned_(aligned) {}
 
 void input_set::push(size_t channel, element e) {
   queued_records_ += e.records();
@@ -98,7 +98,7 @@ std::optional<input_set::item> input_set::next() {
     for (size_t k = 0; k < ch_.size(); ++k) {
       size_t i = (rr_ + k) % ch_.size();
       auto& c = ch_[i];
-      if (c.blocked || c.q.empty())
+      if ((aligned_ && c.blocked) || c.q.empty())
         continue;
       element e = std::move(c.q.front());
       c.q.pop_front();

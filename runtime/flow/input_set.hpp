@@ -22,7 +22,9 @@ namespace sluice::flow {
 /// Controls take no credit; each data element taken owes its channel one.
 class input_set {
 public:
-  explicit input_set(size_t channels);
+  /// `aligned` false (at-least-once): a barrier blocks no channel; it comes
+  /// out once every open channel delivered it, with no alignment wait.
+  explicit input_set(size_t channels, bool aligned = true);
 
   struct item {
     element e;
@@ -52,6 +54,7 @@ private:
 
   std::vector<channel> ch_;
   std::deque<element> ready_; ///< controls due after the one just returned
+  bool aligned_ = true;
   size_t rr_ = 0;
   size_t queued_records_ = 0;
   bool aligning_ = false;

@@ -1,5 +1,9 @@
 #include "plugin/instance.hpp"
 
+#include <exception>
+#include <stdexcept>
+#include <string_view>
+
 #include <spdlog/spdlog.h>
 
 #include "core/failpoint.hpp"
@@ -8,10 +12,10 @@
 namespace sluice::plugin {
 
 instance::instance(resolved stage, std::shared_ptr<const option_set> options, std::string stage_name, std::string pipeline_name,
-                   uint32_t index, uint32_t count, emitter* out)
+                   uint32_t index, uint32_t count, emitter* out, std::shared_ptr<state::store> store)
   : stage_(std::move(stage)), options_(std::move(options)), name_(std::move(stage_name)),
-    pipeline_(std::move(pipeline_name)), out_(out) {
-  label_ = name_ + "#" + std::to_string(index);
+    pipeline_(std::move(pipeline_name)), label_(name_ + "#" + std::to_string(index)), out_(out),
+    keyed_(std::move(store), label_) {
   host_.struct_size = sizeof(sluice_host);
   host_.instance_index = index;
   host_.instance_count = count;
@@ -26,6 +30,10 @@ instance::instance(resolved stage, std::shared_ptr<const option_set> options, st
   host_.gauge = &on_gauge;
   host_.dead_letter = &on_dead_letter;
   host_.failpoint = &on_failpoint;
+  host_.state_get = &on_state_get;
+  host_.state_put = &on_state_put;
+  host_.state_delete = &on_state_delete;
+  host_.state_scan = &on_state_scan;
 }
 
 instance::~instance() {
@@ -90,7 +98,15 @@ status instance::restore(const std::string& bytes, uint32_t schema_version) {
   return check(stage_.stage->restore(self_, bytes.data(), bytes.size(), schema_version), "restore");
 }
 
+status instance::stage_state(int64_t epoch) {
+  if (auto st = keyed_.stage(epoch); st.failed())
+    return error{"stage " + label_ + ": staging keyed state for checkpoint " + std::to_string(epoch) + ": " +
+                 st.message()};
+  return {};
+}
+
 status instance::commit(int64_t epoch) {
+  keyed_.committed(epoch); // before the plugin's commit, which may read: the store has it now
   return check(stage_.stage->commit ? stage_.stage->commit(self_, epoch) : 0, "commit");
 }
 
@@ -116,7 +132,12 @@ void instance::on_log(void* ctx, int level, const char* message) {
 }
 
 void instance::on_fail(void* ctx, const char* message) {
-  static_cast<instance*>(ctx)->last_error_ = message ? message : "";
+  auto self = static_cast<instance*>(ctx);
+  self->last_error_ = message ? message : "";
+  if (!self->state_error_.empty()) { // the plugin failed because a state call did: say why
+    self->last_error_ += ": " + self->state_error_;
+    self->state_error_.clear();
+  }
 }
 
 void instance::on_count(void* ctx, const char* name, int64_t delta) {
@@ -137,6 +158,69 @@ void instance::on_dead_letter(void* ctx, const sluice_record* rec, const char* r
   self->counters_["dead_letters"] += 1;
   if (rec)
     self->out_->dead_letter(*rec, reason ? reason : "");
+}
+
+template <class F>
+int instance::state_call(F&& f) noexcept {
+  state_error_.clear(); // only the failure of the call the plugin fails on is worth reporting
+  try {
+    return f();
+  } catch (const std::exception& e) {
+    state_error_ = e.what();
+  } catch (...) {
+    state_error_ = "unknown exception in the keyed-state service";
+  }
+  return -1;
+}
+
+int instance::on_state_get(void* ctx, const char* key, size_t key_size, sluice_bytes* out) {
+  auto self = static_cast<instance*>(ctx);
+  return self->state_call([&] {
+    auto v = self->keyed_.get({key, key_size});
+    if (!v) {
+      self->state_error_ = v.message();
+      return -1;
+    }
+    if (!*v)
+      return 0;
+    self->state_value_ = std::move(**v);
+    out->data = self->state_value_.data();
+    out->size = self->state_value_.size();
+    return 1;
+  });
+}
+
+int instance::on_state_put(void* ctx, const char* key, size_t key_size, const char* value, size_t value_size) {
+  auto self = static_cast<instance*>(ctx);
+  return self->state_call([&] {
+    self->keyed_.put({key, key_size}, {value, value_size});
+    return 0;
+  });
+}
+
+int instance::on_state_delete(void* ctx, const char* key, size_t key_size) {
+  auto self = static_cast<instance*>(ctx);
+  return self->state_call([&] {
+    self->keyed_.erase({key, key_size});
+    return 0;
+  });
+}
+
+int instance::on_state_scan(void* ctx, const char* prefix, size_t prefix_size, void* user,
+                            int (*visit)(void*, const char*, size_t, const char*, size_t)) {
+  auto self = static_cast<instance*>(ctx);
+  return self->state_call([&] {
+    if (!visit)
+      throw std::invalid_argument("state_scan without a visit function");
+    auto st = self->keyed_.scan({prefix, prefix_size}, [&](std::string_view k, std::string_view v) {
+      return visit(user, k.data(), k.size(), v.data(), v.size()) == 0;
+    });
+    if (st.failed()) {
+      self->state_error_ = st.message();
+      return -1;
+    }
+    return 0;
+  });
 }
 
 } // namespace sluice::plugin

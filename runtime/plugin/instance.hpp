@@ -9,6 +9,7 @@
 #include "core/error.hpp"
 #include "plugin/loader.hpp"
 #include "plugin/options.hpp"
+#include "state/keyed.hpp"
 
 namespace sluice::plugin {
 
@@ -22,8 +23,10 @@ public:
 
 class instance {
 public:
+  /// `store` holds the keyed state's committed layer (null: keyed state in memory only); the
+  /// instance shares it, so it stays open as long as the instance lives.
   instance(resolved stage, std::shared_ptr<const option_set> options, std::string stage_name, std::string pipeline_name,
-           uint32_t index, uint32_t count, emitter* out);
+           uint32_t index, uint32_t count, emitter* out, std::shared_ptr<state::store> store = nullptr);
   ~instance();
   instance(const instance&) = delete;
   instance& operator=(const instance&) = delete;
@@ -41,8 +44,14 @@ public:
   /// Small state as bytes, with the stage's schema version.
   result<std::string> snapshot();
   status restore(const std::string& bytes, uint32_t schema_version);
-  /// Checkpoint `epoch` is durable: the stage publishes what it prepared.
+  /// Checkpoint `epoch`, after snapshot(): stages the keyed-state writes made since the last
+  /// checkpoint as pending for `epoch`.
+  status stage_state(int64_t epoch);
+  /// Checkpoint `epoch` is durable: keyed state reads it from the store, and the stage
+  /// publishes what it prepared.
   status commit(int64_t epoch);
+  /// The keyed state behind the host's state_* services.
+  state::keyed_state& keyed() noexcept { return keyed_; }
 
   const sluice_stage_desc& desc() const noexcept { return *stage_.stage; }
   const std::string& name() const noexcept { return name_; }
@@ -64,6 +73,14 @@ private:
   static void on_gauge(void* ctx, const char* name, int64_t value);
   static void on_dead_letter(void* ctx, const sluice_record* rec, const char* reason);
   static void on_failpoint(void* ctx, const char* name);
+  static int on_state_get(void* ctx, const char* key, size_t key_size, sluice_bytes* out);
+  static int on_state_put(void* ctx, const char* key, size_t key_size, const char* value, size_t value_size);
+  static int on_state_delete(void* ctx, const char* key, size_t key_size);
+  static int on_state_scan(void* ctx, const char* prefix, size_t prefix_size, void* user,
+                           int (*visit)(void*, const char*, size_t, const char*, size_t));
+  /// Runs a state service body: an exception or error becomes -1 and state_error_.
+  template <class F>
+  int state_call(F&& f) noexcept;
 
   resolved stage_;
   std::shared_ptr<const option_set> options_;
@@ -72,6 +89,9 @@ private:
   sluice_host host_{};
   void* self_ = nullptr;
   std::string last_error_;
+  std::string state_error_; ///< why the last state service call returned -1; joins last_error_
+  std::string state_value_; ///< state_get's answer, lent to the plugin until the next state call
+  state::keyed_state keyed_;
   std::map<std::string, int64_t> counters_, gauges_;
 };
 

@@ -3,6 +3,11 @@
 /// "pending":        key = epoch (8 bytes, big-endian) + instance key,
 ///                   value = schema version (4 bytes, big-endian) + is_source (1 byte) + bytes.
 /// "offsets"/"state": key = instance key, value = schema version (4 bytes, big-endian) + bytes.
+/// "keyed":          key = keyed key = namespace size (4 bytes, big-endian) + namespace + user key,
+///                   value = the user's bytes. The namespace is the instance key.
+/// "pending" also holds keyed-state writes: key = epoch (8 bytes) + 0x00 + keyed key (an instance
+/// key never starts with 0x00: stage names start with [A-Za-z0-9_]), value = 'p' + bytes for a
+/// put, 'd' for a delete.
 /// Big-endian epochs make RocksDB's bytewise order the epoch order.
 #pragma once
 
@@ -79,6 +84,45 @@ inline std::optional<instance_state> decode_committed(std::string_view value) {
   if (value.size() < 4)
     return std::nullopt;
   return instance_state{std::string(value.substr(4)), static_cast<uint32_t>(get_be(value, 4))};
+}
+
+/// The "keyed" key of `key` in namespace `ns`; every key of `ns` starting with `key` starts with it.
+inline std::string keyed_key(std::string_view ns, std::string_view key) {
+  std::string out;
+  out.reserve(4 + ns.size() + key.size());
+  put_be(out, ns.size(), 4);
+  out.append(ns);
+  out.append(key);
+  return out;
+}
+
+inline std::string keyed_pending_key(int64_t epoch, std::string_view ns, std::string_view key) {
+  std::string out = epoch_prefix(static_cast<uint64_t>(epoch));
+  out.push_back('\0');
+  return out + keyed_key(ns, key);
+}
+
+/// Whether a "pending" key is a keyed-state write rather than an instance's state.
+inline bool is_keyed_pending(std::string_view pending) { return pending.size() > 8 && pending[8] == '\0'; }
+
+inline std::string keyed_pending_value(const std::optional<std::string>& value) {
+  return value ? "p" + *value : std::string{"d"};
+}
+
+/// A keyed-state write read back from "pending": the "keyed" key and the value, nullopt to delete.
+struct keyed_write {
+  std::string_view key;
+  std::optional<std::string_view> value;
+};
+
+/// nullopt when the entry is not a keyed-state write in our format.
+inline std::optional<keyed_write> decode_keyed_pending(std::string_view key, std::string_view value) {
+  if (!is_keyed_pending(key) || value.empty() || (value[0] != 'p' && value[0] != 'd'))
+    return std::nullopt;
+  keyed_write w{key.substr(9), std::nullopt};
+  if (value[0] == 'p')
+    w.value = value.substr(1);
+  return w;
 }
 
 } // namespace sluice::state::codec

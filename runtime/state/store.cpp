@@ -13,6 +13,7 @@
 #include <rocksdb/write_batch.h>
 
 #include "state/codec.hpp"
+#include "state/keyed_rocks.hpp"
 #include "state/rocks_error.hpp"
 #include "state/store_impl.hpp"
 
@@ -89,6 +90,8 @@ public:
     rocksdb::WriteBatch batch;
     const std::string upper = codec::epoch_prefix(static_cast<uint64_t>(epoch) + 1);
     auto scanned = scan(rocksdb::ReadOptions{}, cf_pending, {}, upper, [&](const rocksdb::Slice& k, const rocksdb::Slice& v) {
+      if (codec::is_keyed_pending(k.ToStringView()))
+        return keyed_rocks::apply(batch, handles_[cf_keyed], handles_[cf_pending], k, v);
       auto e = codec::decode_pending(k.ToStringView(), v.ToStringView());
       if (!e)
         return rocksdb::Status::Corruption("malformed pending entry");
@@ -166,6 +169,12 @@ public:
     }
     std::map<int64_t, epoch_info> pending;
     auto scanned = scan(snap.ro, cf_pending, {}, {}, [&](const rocksdb::Slice& k, const rocksdb::Slice& v) {
+      if (codec::is_keyed_pending(k.ToStringView())) { // counted in bytes, not as an instance
+        auto epoch = static_cast<int64_t>(codec::get_be(k.ToStringView(), 8));
+        pending[epoch].epoch = epoch;
+        pending[epoch].bytes += v.size();
+        return rocksdb::Status::OK();
+      }
       auto d = codec::decode_pending(k.ToStringView(), v.ToStringView());
       if (!d)
         return rocksdb::Status::Corruption("malformed pending entry");
@@ -215,6 +224,28 @@ public:
   }
 
   const std::string& path() const override { return path_; }
+
+  /// Not synced, like stage().
+  status stage_keyed(int64_t epoch, const std::string& ns, const keyed_writes& writes) override {
+    std::lock_guard lock(mu_);
+    if (auto st = writable("stage_keyed"); !st)
+      return st;
+    if (epoch <= committed_)
+      return store_error(path_, "stage_keyed", "epoch " + std::to_string(epoch) + " is not after the committed epoch " +
+                         std::to_string(committed_), "stage state only for epochs that are still open");
+    return write("stage_keyed", [&](rocksdb::WriteBatch& b) {
+      return keyed_rocks::stage(b, handles_[cf_pending], epoch, ns, writes);
+    }, false);
+  }
+
+  result<std::optional<std::string>> keyed_get(const std::string& ns, std::string_view key) const override {
+    return keyed_rocks::get(*db_, handles_[cf_keyed], path_, ns, key);
+  }
+
+  status keyed_scan(const std::string& ns, std::string_view prefix,
+                    const std::function<bool(std::string_view, std::string_view)>& visit) const override {
+    return keyed_rocks::scan(*db_, handles_[cf_keyed], path_, ns, prefix, visit);
+  }
 
 private:
   /// Reads at one snapshot, so a concurrent commit is seen whole or not at all. A read-only DB

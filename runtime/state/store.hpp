@@ -3,9 +3,12 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/error.hpp"
@@ -18,6 +21,9 @@ struct instance_state {
   std::string bytes;
   uint32_t schema_version = 0;
 };
+
+/// One instance's keyed-state writes in one epoch, sorted by key, each key once; nullopt deletes it.
+using keyed_writes = std::vector<std::pair<std::string, std::optional<std::string>>>;
 
 /// One committed or pending epoch, for `sluice checkpoint ls|inspect`.
 struct epoch_info {
@@ -52,7 +58,8 @@ struct recovery_report {
 
 /// Column families: "offsets" (source instances' state), "state" (operator
 /// state), "pending" (staged per epoch, not yet committed), "dead_letters"
-/// (later issue) and "meta" (committed epoch, pipeline identity).
+/// (later issue), "meta" (committed epoch, pipeline identity) and "keyed"
+/// (committed keyed state of every instance).
 ///
 /// Every commit is one synced WriteBatch; checksums and paranoid_checks are
 /// on. Any RocksDB failure becomes an error naming the path, the operation and
@@ -109,6 +116,18 @@ public:
   virtual status retain_copy(size_t keep) = 0;
 
   virtual const std::string& path() const = 0;
+
+  /// Stages keyed-state `writes` of namespace `ns` (an instance key) for `epoch`, like stage():
+  /// commit(e) applies those of epochs <= e to "keyed" in its batch, drop_uncommitted drops the rest.
+  virtual status stage_keyed(int64_t epoch, const std::string& ns, const keyed_writes& writes) = 0;
+
+  /// The committed keyed-state value of `key` in namespace `ns`, if any.
+  virtual result<std::optional<std::string>> keyed_get(const std::string& ns, std::string_view key) const = 0;
+
+  /// Calls `visit(key, value)` for the committed keys of `ns` that start with `prefix`, in byte
+  /// order, while it returns true. One consistent view even while commits go on.
+  virtual status keyed_scan(const std::string& ns, std::string_view prefix,
+                            const std::function<bool(std::string_view, std::string_view)>& visit) const = 0;
 };
 
 } // namespace sluice::state

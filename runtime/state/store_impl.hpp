@@ -17,8 +17,9 @@ class Env;
 namespace sluice::state {
 
 /// Our column families, in handle order; "default" is RocksDB's and stays empty.
-enum cf_id : size_t { cf_default, cf_offsets, cf_state, cf_pending, cf_dead_letters, cf_meta, cf_count };
-inline constexpr const char* cf_names[cf_count] = {"default", "offsets", "state", "pending", "dead_letters", "meta"};
+enum cf_id : size_t { cf_default, cf_offsets, cf_state, cf_pending, cf_dead_letters, cf_meta, cf_keyed, cf_count };
+inline constexpr const char* cf_names[cf_count] = {"default", "offsets", "state", "pending", "dead_letters", "meta",
+                                                   "keyed"};
 
 /// What open_with_env checks beyond opening, and what it found.
 struct open_checks {

@@ -106,6 +106,30 @@ BOOST_AUTO_TEST_CASE(sigkill_at_seeded_moments_still_publishes_every_record_exac
   check_exactly_once(t / "out", ref);
 }
 
+BOOST_AUTO_TEST_CASE(at_least_once_loses_nothing_across_sigkills) {
+  auto ref = reference();
+  temp_dir t;
+  auto text = pipeline(t, true);
+  text.replace(text.find("name = \"eo\"\n"), 12, "name = \"eo\"\nguarantee = \"at-least-once\"\n");
+  write_file(t / "p.toml", text);
+  std::mt19937 rng{seed() + 1};
+  std::uniform_int_distribution<int> delay_ms{40, 500};
+  for (int kill = 0; kill < 5; ++kill) {
+    child c({sluice_bin(), "run", "--config", t / "p.toml"});
+    std::this_thread::sleep_for(std::chrono::milliseconds{delay_ms(rng)}); // the fault schedule
+    c.signal(SIGKILL);
+    c.wait();
+  }
+  BOOST_TEST(run_to_end(t) == 0);
+  std::map<std::string, int> seen;
+  for (auto& l : published_lines(t / "out"))
+    seen[id_of(l)] += 1;
+  size_t missing = 0;
+  for (auto& [id, n] : ref)
+    missing += seen.count(id) ? 0 : 1;
+  BOOST_TEST(missing == 0u);
+}
+
 BOOST_AUTO_TEST_CASE(checkpoint_ls_and_inspect_read_a_stopped_nodes_store) {
   temp_dir t;
   write_file(t / "p.toml", pipeline(t, true));

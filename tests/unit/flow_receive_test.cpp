@@ -148,6 +148,15 @@ BOOST_AUTO_TEST_CASE(a_channel_ending_during_alignment_still_releases_the_waterm
   BOOST_TEST(trace(take_all(in)) == (strings{"b1", "w100"}), boost::test_tools::per_element());
 }
 
+BOOST_AUTO_TEST_CASE(without_alignment_a_barrier_blocks_no_channel_and_comes_out_once_all_delivered_it) {
+  input_set in(2, false);
+  in.push(0, element::barrier(1));
+  in.push(0, element::of(batch_of(1, 5))); // after the barrier: flows at once (at-least-once)
+  BOOST_TEST(trace(take_all(in)) == (strings{"d0:5"}), boost::test_tools::per_element());
+  in.push(1, element::barrier(1));
+  BOOST_TEST(trace(take_all(in)) == (strings{"b1"}), boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(end_of_input_comes_out_once_all_channels_announced_it_and_blocks_nothing) {
   input_set in(2);
   in.push(0, element::end_of_input());

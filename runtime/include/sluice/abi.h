@@ -114,6 +114,12 @@ typedef enum sluice_log_level {
   SLUICE_LOG_ERROR = 3,
 } sluice_log_level;
 
+/** A byte buffer one side lends the other: snapshot() output, a keyed-state value. */
+typedef struct sluice_bytes {
+  const char* data;
+  size_t size;
+} sluice_bytes;
+
 /** Host flag: checkpoints are on; flush/snapshot/commit will be called, and
  *  a sink must not publish anything before a commit. */
 #define SLUICE_HOST_CHECKPOINTS 0x1u
@@ -149,14 +155,29 @@ typedef struct sluice_host {
   /** A named crash point for tests: aborts when SLUICE_FAILPOINT names it. */
   void (*failpoint)(void* ctx, const char* name);
 
-  void* reserved[15];
-} sluice_host;
+  /* Keyed state: this instance's own key-value map, checkpointed with it.
+   * Writes are visible to the instance's next reads at once; they become
+   * durable with the checkpoint that follows them, and a restore brings back
+   * exactly the state of the restored checkpoint. Without checkpoints the map
+   * lives in memory only. Keys and values are arbitrary bytes. A host that
+   * predates keyed state leaves these NULL. On -1 the reason is recorded for
+   * the call's host->fail message. */
 
-/** A byte buffer the plugin fills for snapshot(); the host copies it. */
-typedef struct sluice_bytes {
-  const char* data;
-  size_t size;
-} sluice_bytes;
+  /** Looks `key` up: 1 found (`out` valid until the next state call), 0 missing, -1 error. */
+  int (*state_get)(void* ctx, const char* key, size_t key_size, sluice_bytes* out);
+  /** Sets `key` to `value`: 0 or -1. */
+  int (*state_put)(void* ctx, const char* key, size_t key_size, const char* value, size_t value_size);
+  /** Removes `key` (absent is fine): 0 or -1. */
+  int (*state_delete)(void* ctx, const char* key, size_t key_size);
+  /** Calls `visit` for every key starting with `prefix`, in byte order, until
+   *  it returns non-zero: 0 or -1. Writes made from inside `visit` are allowed
+   *  and do not change what this scan visits. */
+  int (*state_scan)(void* ctx, const char* prefix, size_t prefix_size, void* user,
+                    int (*visit)(void* user, const char* key, size_t key_size, const char* value,
+                                 size_t value_size));
+
+  void* reserved[11];
+} sluice_host;
 
 /** One stage a library provides. Unused function pointers are NULL. */
 typedef struct sluice_stage_desc {

@@ -1,24 +1,18 @@
-/// The host services a stage instance uses: emit, options, log, metrics.
+/// The host services a stage instance uses: emit, options, log, metrics, keyed state.
 #pragma once
 
 #include <chrono>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "sluice/abi.h"
+#include "sluice/error.hpp"
+#include "sluice/keyed_state.hpp"
 #include "sluice/record.hpp"
 
 namespace sluice {
-
-/// Thrown by plugin code to fail the current call; the SDK turns it into
-/// SLUICE_ERROR plus message at the ABI boundary.
-class stage_error : public std::runtime_error {
-public:
-  using std::runtime_error::runtime_error;
-};
 
 /// Typed access to a stage's validated options (defaults already applied).
 class options {
@@ -72,7 +66,7 @@ private:
 /// What a stage instance may ask of the host. One per instance.
 class context {
 public:
-  explicit context(const sluice_host* host) noexcept : host_(host), options_(host) {}
+  explicit context(const sluice_host* host) noexcept : host_(host), options_(host), state_(host) {}
 
   /// Passes a record on unchanged (same bytes, key, time and position).
   void emit(const record& r, uint32_t port = 0) { check(host_->emit(host_->ctx, port, &r.raw())); }
@@ -118,6 +112,8 @@ public:
   void error(const std::string& msg) { host_->log(host_->ctx, SLUICE_LOG_ERROR, msg.c_str()); }
 
   const options& opts() const noexcept { return options_; }
+  /// This instance's keyed state (see keyed_state).
+  keyed_state& state() noexcept { return state_; }
   uint32_t instance_index() const noexcept { return host_->instance_index; }
   uint32_t instance_count() const noexcept { return host_->instance_count; }
   /// True when checkpoints are on: expect flush/snapshot/commit, publish only on commit.
@@ -133,6 +129,7 @@ private:
 
   const sluice_host* host_;
   options options_;
+  keyed_state state_;
 };
 
 } // namespace sluice

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 #include "sluice/abi.h"
@@ -23,6 +24,13 @@ public:
   /// True when 64 readable bytes follow the data (simdjson can parse in place).
   bool padded() const noexcept { return (raw_->flags & SLUICE_RECORD_PADDED) != 0; }
   const sluice_record& raw() const noexcept { return *raw_; }
+  /// "source:partition:offset": the same for a record replayed after a crash,
+  /// so an at-least-once sink can drop repeats.
+  std::string idempotency_key() const {
+    auto& p = raw_->position;
+    return std::string{p.source ? p.source : ""} + ":" + std::to_string(p.partition) + ":" +
+           std::to_string(p.offset);
+  }
 
 private:
   const sluice_record* raw_;
