@@ -1,7 +1,7 @@
 /// dedupe: drops records whose key was seen within `ttl` before, keeping the first.
 #include <algorithm>
-#include <charconv>
 #include <chrono>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -13,6 +13,7 @@
 
 #include "common/json.hpp"
 #include "sluice/sluice.hpp"
+#include "snapshot_reader.hpp"
 
 namespace sluice::builtin::dedupe {
 
@@ -45,6 +46,28 @@ std::vector<std::string> key_fields(const options& o) {
   return k;
 }
 
+/// A keyed-state value: last seen time and the expiry count when it was written, 8 bytes
+/// big-endian each.
+std::string encode_seen(int64_t t, int64_t expiries) {
+  std::string out(16, '\0');
+  for (int i = 0; i < 8; ++i) {
+    out[static_cast<size_t>(7 - i)] = static_cast<char>((static_cast<uint64_t>(t) >> (8 * i)) & 0xff);
+    out[static_cast<size_t>(15 - i)] = static_cast<char>((static_cast<uint64_t>(expiries) >> (8 * i)) & 0xff);
+  }
+  return out;
+}
+
+std::pair<int64_t, int64_t> decode_seen(std::string_view v) {
+  if (v.size() != 16)
+    throw stage_error{"dedupe: a keyed-state value has " + std::to_string(v.size()) + " bytes, not 16"};
+  uint64_t t = 0, n = 0;
+  for (size_t i = 0; i < 8; ++i) {
+    t = (t << 8) | static_cast<unsigned char>(v[i]);
+    n = (n << 8) | static_cast<unsigned char>(v[8 + i]);
+  }
+  return {static_cast<int64_t>(t), static_cast<int64_t>(n)};
+}
+
 int64_t positive_ttl(const options& o) {
   int64_t ttl = o.get_duration("ttl").count();
   if (ttl <= 0)
@@ -52,61 +75,19 @@ int64_t positive_ttl(const options& o) {
   return ttl;
 }
 
-/// Reads what snapshot() wrote: words, integers and length-prefixed strings.
-class reader {
-public:
-  explicit reader(std::string_view s) : s_(s) {}
-  std::string_view word() {
-    skip();
-    size_t start = pos_;
-    while (pos_ < s_.size() && s_[pos_] != ' ' && s_[pos_] != '\n')
-      ++pos_;
-    return s_.substr(start, pos_ - start);
-  }
-  void expect(std::string_view w) {
-    if (word() != w)
-      fail("\"" + std::string{w} + "\"");
-  }
-  int64_t i64() {
-    auto w = word();
-    int64_t v = 0;
-    auto r = std::from_chars(w.data(), w.data() + w.size(), v);
-    if (w.empty() || r.ec != std::errc{} || r.ptr != w.data() + w.size())
-      fail("an integer");
-    return v;
-  }
-  std::string_view blob() {
-    skip();
-    size_t n = 0, start = pos_;
-    while (pos_ < s_.size() && s_[pos_] >= '0' && s_[pos_] <= '9')
-      n = n * 10 + static_cast<size_t>(s_[pos_++] - '0');
-    if (pos_ == start || pos_ >= s_.size() || s_[pos_] != ':' || n > s_.size() - pos_ - 1)
-      fail("a length-prefixed string");
-    ++pos_;
-    auto b = s_.substr(pos_, n);
-    pos_ += n;
-    return b;
-  }
-  [[noreturn]] void fail(const std::string& what) const {
-    throw stage_error{"dedupe: corrupt snapshot at byte " + std::to_string(pos_) + ": expected " + what};
-  }
-
-private:
-  void skip() {
-    while (pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == '\n'))
-      ++pos_;
-  }
-  std::string_view s_;
-  size_t pos_ = 0;
-};
-
 } // namespace
 
 /// Remembers each key's last seen time; a record whose key was seen less than
 /// `ttl` away from its own time is a duplicate and is dropped.
+///
+/// Under checkpoints the keys live in keyed state (key -> last seen time), so the snapshot
+/// stays small; an expiry there only advances the horizon, and a key whose last sighting is
+/// older than the horizon's limit counts as forgotten (exactly when the in-memory map would have
+/// dropped it). Sweeps delete forgotten keys, once the limit has moved on by `ttl`.
 class dedupe_stage : public Transform {
 public:
-  explicit dedupe_stage(context& c) : Transform(c), fields_(key_fields(opts())), ttl_(positive_ttl(opts())) {
+  explicit dedupe_stage(context& c)
+    : Transform(c), fields_(key_fields(opts())), ttl_(positive_ttl(opts())), keyed_(c.checkpoints()) {
     for (auto& f : fields_)
       pointers_.push_back(pointer_of(f));
   }
@@ -119,16 +100,7 @@ public:
         continue;
       int64_t t = r.has_event_time() ? r.event_time() : now();
       processing_time = processing_time || !r.has_event_time();
-      auto [it, fresh] = seen_.try_emplace(key_, t);
-      bool duplicate = !fresh && distance(t, it->second) < ttl_;
-      if (fresh)
-        index_.emplace(t, &it->first);
-      else if (t > it->second) {
-        index_.erase({it->second, &it->first});
-        it->second = t;
-        index_.emplace(t, &it->first);
-      }
-      if (duplicate) {
+      if (keyed_ ? see_keyed(t) : see(t)) {
         ++dropped;
       } else {
         ctx().emit(r);
@@ -150,7 +122,8 @@ public:
     has_watermark_ = true;
     watermark_ = t;
     expire_older(t);
-    ctx().gauge("keys", static_cast<int64_t>(seen_.size()));
+    if (!keyed_)
+      ctx().gauge("keys", static_cast<int64_t>(seen_.size()));
   }
 
   std::string snapshot() override {
@@ -161,6 +134,9 @@ public:
            std::to_string(watermark_) + "\nentries " + std::to_string(entries.size()) + "\n";
     for (auto& [k, t] : entries)
       out += blob(k) + " " + std::to_string(t) + "\n";
+    if (keyed_) // what forgotten() needs; the keys themselves are in keyed state
+      out += "expiries " + std::to_string(expiries_) + " " + (has_horizon_ ? "1 " : "0 ") +
+             std::to_string(horizon_) + "\n";
     return out + "end\n";
   }
 
@@ -170,8 +146,8 @@ public:
                         " (this version reads schema 1)"};
     seen_.clear();
     index_.clear();
-    has_watermark_ = false;
-    watermark_ = 0;
+    has_watermark_ = has_horizon_ = swept_ = false;
+    watermark_ = horizon_ = expiries_ = 0;
     if (bytes.empty())
       return;
     reader in{bytes};
@@ -194,7 +170,21 @@ public:
         in.fail("distinct keys");
       index_.emplace(t, &it->first);
     }
-    in.expect("end");
+    auto w = in.word();
+    if (w == "expiries") {
+      expiries_ = in.i64();
+      has_horizon_ = in.i64() != 0;
+      horizon_ = in.i64();
+      w = in.word();
+    }
+    if (w != "end")
+      in.fail("\"end\"");
+    if (keyed_) { // a snapshot from before keyed state: its keys move there
+      for (auto& [k, t] : seen_)
+        ctx().state().put(k, encode_seen(t, expiries_));
+      seen_.clear();
+      index_.clear();
+    }
   }
 
 private:
@@ -238,8 +228,68 @@ private:
     return a >= b ? static_cast<__int128>(a) - b : static_cast<__int128>(b) - a;
   }
 
+  /// In memory: was the key seen within ttl of `t`? Moves its last seen time.
+  bool see(int64_t t) {
+    auto [it, fresh] = seen_.try_emplace(key_, t);
+    bool duplicate = !fresh && distance(t, it->second) < ttl_;
+    if (fresh)
+      index_.emplace(t, &it->first);
+    else if (t > it->second) {
+      index_.erase({it->second, &it->first});
+      it->second = t;
+      index_.emplace(t, &it->first);
+    }
+    return duplicate;
+  }
+
+  /// The same in keyed state.
+  bool see_keyed(int64_t t) {
+    auto& state = ctx().state();
+    std::optional<int64_t> last;
+    if (auto v = state.get(key_)) {
+      auto [seen, written] = decode_seen(*v);
+      if (!forgotten(seen, written))
+        last = seen;
+    }
+    bool duplicate = last && distance(t, *last) < ttl_;
+    if (!last || t > *last)
+      state.put(key_, encode_seen(t, expiries_));
+    return duplicate;
+  }
+
+  /// Whether a key last seen at `seen`, written when `written` expiries had run, is gone: an
+  /// expiry since then had a limit above `seen` (limits only grow, so the last one decides).
+  bool forgotten(int64_t seen, int64_t written) const {
+    return has_horizon_ && written < expiries_ && seen < static_cast<__int128>(horizon_) - ttl_;
+  }
+
+  /// Deletes the forgotten keys from keyed state; counts the others.
+  void sweep() {
+    auto& state = ctx().state();
+    int64_t kept = 0;
+    state.scan("", [&](std::string_view k, std::string_view v) {
+      auto [seen, written] = decode_seen(v);
+      if (forgotten(seen, written))
+        state.erase(k);
+      else
+        ++kept;
+      return true;
+    });
+    swept_ = true;
+    swept_horizon_ = horizon_;
+    ctx().gauge("keys", kept);
+  }
+
   /// Forgets keys last seen before `t - ttl`.
   void expire_older(int64_t t) {
+    if (keyed_) {
+      ++expiries_;
+      horizon_ = has_horizon_ ? std::max(horizon_, t) : t;
+      has_horizon_ = true;
+      if (!swept_ || static_cast<__int128>(horizon_) - swept_horizon_ >= ttl_)
+        sweep();
+      return;
+    }
     const __int128 limit = static_cast<__int128>(t) - ttl_;
     while (!index_.empty() && index_.begin()->first < limit) {
       seen_.erase(*index_.begin()->second);
@@ -253,6 +303,12 @@ private:
   std::set<std::pair<int64_t, const std::string*>> index_;       ///< (last seen, key in seen_)
   bool has_watermark_ = false;
   int64_t watermark_ = 0;
+  bool keyed_;                   ///< keys in keyed state (under checkpoints), not in seen_
+  int64_t expiries_ = 0;         ///< keyed: expire_older calls so far
+  bool has_horizon_ = false;     ///< keyed: the latest expiry's time, limits are horizon_ - ttl_
+  int64_t horizon_ = 0;
+  bool swept_ = false;           ///< keyed: a sweep ran since the start or restore,
+  int64_t swept_horizon_ = 0;    ///< at this horizon
   od::parser parser_;
   std::string copy_, key_;
 };

@@ -1,9 +1,13 @@
 #define BOOST_TEST_MODULE dedupe_plugin
 #include <boost/test/unit_test.hpp>
 
+#include <cstdlib>
+#include <filesystem>
+#include <random>
 #include <string>
 #include <vector>
 
+#include "state/store.hpp"
 #include "support/harness.hpp"
 
 using sluice::test::harness;
@@ -30,6 +34,36 @@ void feed(harness& h, const std::vector<rec>& rs) {
     raw.push_back(x);
   }
   BOOST_TEST_REQUIRE(!h.stage().process(raw.data(), raw.size()).failed());
+}
+
+/// A unique directory under /tmp, removed at the end of the test.
+struct scratch {
+  std::filesystem::path root;
+  scratch() {
+    std::string tmpl = "/tmp/sluice-dedupe-test-XXXXXX";
+    BOOST_TEST_REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
+    root = tmpl;
+  }
+  ~scratch() {
+    std::error_code ec;
+    std::filesystem::remove_all(root, ec);
+  }
+};
+
+std::shared_ptr<sluice::state::store> open_store(const std::filesystem::path& dir) {
+  auto r = sluice::state::store::open(dir.string());
+  BOOST_TEST_REQUIRE(bool(r), (r ? "" : r.message()));
+  return std::shared_ptr<sluice::state::store>(std::move(*r));
+}
+
+/// What a checkpoint does to one instance: flush, snapshot, stage keyed state.
+std::string checkpoint(harness& h, int64_t epoch) {
+  BOOST_TEST_REQUIRE(!h.stage().flush().failed());
+  auto snap = h.stage().snapshot();
+  BOOST_TEST_REQUIRE(bool(snap));
+  auto st = h.stage().stage_state(epoch);
+  BOOST_TEST_REQUIRE(!st.failed(), (st.failed() ? st.message() : ""));
+  return *snap;
 }
 
 int64_t counter(harness& h, const std::string& name) {
@@ -137,3 +171,85 @@ BOOST_AUTO_TEST_CASE(key_and_ttl_are_required_and_checked) {
   BOOST_TEST(harness("dedupe", "key = \"id\"\nttl = \"0s\"").setup_error().find("ttl: must be longer") !=
              std::string::npos);
 }
+
+BOOST_AUTO_TEST_SUITE(keyed_state)
+
+BOOST_AUTO_TEST_CASE(under_checkpoints_keys_live_in_keyed_state_and_the_snapshot_stays_small) {
+  harness h("dedupe", "key = \"id\"\nttl = \"10s\"", 0, 1, SLUICE_HOST_CHECKPOINTS);
+  BOOST_TEST_REQUIRE(h.setup_error() == "");
+  feed(h, {{R"({"id":1})", at(0)}, {R"({"id":1})", at(5)}, {R"({"id":2})", at(6)}, {R"({"id":1})", at(15)}});
+  BOOST_TEST(h.out.size() == 3u);
+  BOOST_TEST(counter(h, "duplicates_dropped") == 1);
+  auto v = h.stage().keyed().get("1");
+  BOOST_TEST_REQUIRE(bool(v));
+  BOOST_TEST(bool(*v));
+  auto snap = h.stage().snapshot();
+  BOOST_TEST_REQUIRE(bool(snap));
+  BOOST_TEST(snap->find("entries 0\n") != std::string::npos, *snap);
+  BOOST_TEST(snap->size() < 120u, *snap);
+}
+
+BOOST_AUTO_TEST_CASE(keyed_state_drops_exactly_what_the_in_memory_map_drops) {
+  harness mem("dedupe", "key = \"id\"\nttl = \"10s\"");
+  harness keyed("dedupe", "key = \"id\"\nttl = \"10s\"", 0, 1, SLUICE_HOST_CHECKPOINTS);
+  std::mt19937 rng{7};
+  double now = 0, watermark = 0;
+  for (int round = 0; round < 300; ++round) {
+    std::vector<rec> batch;
+    for (int i = 0; i < 8; ++i) {
+      now += std::uniform_real_distribution<double>{0, 1.5}(rng);
+      double late = std::uniform_int_distribution<int>{0, 4}(rng) == 0 ? 25 : 0; // some behind the watermark
+      batch.push_back({"{\"id\":" + std::to_string(rng() % 40) + "}", at(now - late)});
+    }
+    feed(mem, batch);
+    feed(keyed, batch);
+    if (rng() % 3 == 0) {
+      watermark = now - 2;
+      BOOST_TEST_REQUIRE(!mem.stage().watermark(at(watermark)).failed());
+      BOOST_TEST_REQUIRE(!keyed.stage().watermark(at(watermark)).failed());
+    }
+  }
+  BOOST_TEST(counter(mem, "duplicates_dropped") > 100);
+  BOOST_TEST(counter(keyed, "duplicates_dropped") == counter(mem, "duplicates_dropped"));
+  BOOST_TEST(keyed.out_bytes() == mem.out_bytes());
+  BOOST_TEST(keyed.stage().gauges().at("keys") <= 40);
+}
+
+BOOST_AUTO_TEST_CASE(with_a_store_a_restart_sees_the_keys_of_the_checkpoint_it_resumes_from) {
+  scratch tmp;
+  std::string snap;
+  {
+    auto store = open_store(tmp.root / "state");
+    harness a("dedupe", "key = \"id\"\nttl = \"1h\"", 0, 1, SLUICE_HOST_CHECKPOINTS, store);
+    BOOST_TEST_REQUIRE(a.setup_error() == "");
+    feed(a, {{R"({"id":1})", at(0)}, {R"({"id":2})", at(1)}});
+    snap = checkpoint(a, 1);
+    BOOST_TEST_REQUIRE(!store->commit(1).failed());
+    BOOST_TEST_REQUIRE(!a.stage().commit(1).failed());
+    feed(a, {{R"({"id":3})", at(2)}, {R"({"id":1})", at(3)}}); // epoch 2: staged, never committed
+    checkpoint(a, 2);
+    BOOST_TEST(a.out.size() == 3u);
+  }
+  auto store = open_store(tmp.root / "state");
+  BOOST_TEST_REQUIRE(!store->drop_uncommitted().failed());
+  harness b("dedupe", "key = \"id\"\nttl = \"1h\"", 0, 1, SLUICE_HOST_CHECKPOINTS, store);
+  BOOST_TEST_REQUIRE(!b.stage().restore(snap, 1).failed());
+  feed(b, {{R"({"id":3})", at(2)}, {R"({"id":1})", at(3)}, {R"({"id":2})", at(4)}});
+  BOOST_TEST(b.out_bytes() == lines{R"({"id":3})"}); // as if epoch 2 never happened
+}
+
+BOOST_AUTO_TEST_CASE(a_snapshot_from_before_keyed_state_moves_its_keys_there) {
+  harness a("dedupe", "key = \"id\"\nttl = \"10s\"");
+  feed(a, {{R"({"id":1})", at(0)}, {R"({"id":2})", at(1)}});
+  auto snap = a.stage().snapshot();
+  BOOST_TEST_REQUIRE(bool(snap));
+  harness b("dedupe", "key = \"id\"\nttl = \"10s\"", 0, 1, SLUICE_HOST_CHECKPOINTS);
+  BOOST_TEST_REQUIRE(!b.stage().restore(*snap, 1).failed());
+  feed(b, {{R"({"id":1})", at(2)}, {R"({"id":3})", at(2)}});
+  BOOST_TEST(b.out_bytes() == lines{R"({"id":3})"});
+  auto again = b.stage().snapshot();
+  BOOST_TEST_REQUIRE(bool(again));
+  BOOST_TEST(again->find("entries 0\n") != std::string::npos, *again);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

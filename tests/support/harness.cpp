@@ -5,7 +5,7 @@
 namespace sluice::test {
 
 harness::harness(const std::string& plugin, const std::string& toml_options, uint32_t index,
-                 uint32_t count, uint32_t host_flags) {
+                 uint32_t count, uint32_t host_flags, std::shared_ptr<state::store> store) {
   registry_ = std::make_unique<plugin::registry>(plugin::exe_dir());
   std::string text = "[[stage]]\nname = \"under-test\"\nplugin = \"" + plugin + "\"\n" + toml_options + "\n";
   auto loaded = config::load_string(text, "test.toml");
@@ -27,7 +27,7 @@ harness::harness(const std::string& plugin, const std::string& toml_options, uin
   if (!setup_error_.empty())
     return;
   instance_ = std::make_unique<plugin::instance>(*res, std::make_shared<plugin::option_set>(std::move(bound.options)), st.name, pipeline_->name,
-                                                 index, count, this);
+                                                 index, count, this, std::move(store));
   if (auto s = instance_->create(host_flags); s.failed())
     setup_error_ = s.message();
 }

@@ -23,11 +23,12 @@ struct emitted {
 
 /// Loads `plugin` (a built-in name or a path) via SLUICE_PLUGIN_PATH, binds
 /// the options written as TOML lines (`where = "x == 1"`), creates instance
-/// `index` of `count`, and records what it emits and dead-letters.
+/// `index` of `count`, and records what it emits and dead-letters. With `store`, keyed state
+/// has its committed layer there (pass SLUICE_HOST_CHECKPOINTS too).
 class harness : public plugin::emitter {
 public:
   harness(const std::string& plugin, const std::string& toml_options, uint32_t index = 0,
-          uint32_t count = 1, uint32_t host_flags = 0);
+          uint32_t count = 1, uint32_t host_flags = 0, std::shared_ptr<state::store> store = nullptr);
 
   /// Errors from loading, option binding or create(); empty when all went well.
   const std::string& setup_error() const { return setup_error_; }

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "sluice/abi.h"
 #include "sluice/error.hpp"
@@ -51,7 +52,7 @@ public:
   template <class F>
   void scan(std::string_view prefix, F&& f) const {
     struct call {
-      F* f;
+      std::remove_reference_t<F>* f;
       std::exception_ptr thrown;
     } c{&f, nullptr};
     auto visit = [](void* user, const char* k, size_t ks, const char* v, size_t vs) -> int {
