@@ -52,6 +52,14 @@ int checkpoint(const common& c, const std::string& verb) {
     for (auto& e : *epochs)
       std::cout << "epoch " << e.epoch << "  " << (e.committed ? "committed " + utc(e.committed_at_ms) : "pending")
                 << "  " << e.instances << " instance states, " << e.bytes << " bytes\n";
+    auto copies = state::store::list_copies(p.state_dir);
+    if (!copies) {
+      std::cerr << copies.message() << "\n";
+      return 1;
+    }
+    for (auto& c : *copies)
+      std::cout << "copy #" << c.id << "  epoch " << c.epoch << "  made " << utc(c.created_s * 1000) << "  "
+                << c.bytes << " bytes in " << state::store::copies_dir(p.state_dir) << "\n";
     return 0;
   }
   auto states = (*store)->committed_states();

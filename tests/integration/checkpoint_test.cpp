@@ -138,6 +138,7 @@ BOOST_AUTO_TEST_CASE(checkpoint_ls_and_inspect_read_a_stopped_nodes_store) {
   BOOST_TEST(ls.exit_code == 0, ls.err);
   BOOST_TEST(ls.out.find("committed") != std::string::npos, ls.out);
   BOOST_TEST(ls.out.find("3 instance states") != std::string::npos, ls.out);
+  BOOST_TEST(ls.out.find("copy #") != std::string::npos, ls.out); // a retained copy after the final epoch
   auto inspect = run_sluice({"checkpoint", "inspect", "--config", t / "p.toml"});
   BOOST_TEST(inspect.exit_code == 0, inspect.err);
   for (auto key : {"gen#0  generator", "active#0  filter", "lake#0  file-sink"})
