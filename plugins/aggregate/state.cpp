@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "common/json.hpp"
+#include "common/snapshot_reader.hpp"
 #include "sluice/context.hpp"
 
 namespace sluice::builtin::aggregate {
@@ -65,70 +66,7 @@ void append_blob(std::string& out, std::string_view b) {
 }
 
 /// Reads the tokens encode() wrote; every failure names the byte offset.
-class reader {
-public:
-  explicit reader(std::string_view s) : s_(s) {}
-
-  std::string_view word() {
-    skip();
-    size_t start = pos_;
-    while (pos_ < s_.size() && s_[pos_] != ' ' && s_[pos_] != '\n')
-      ++pos_;
-    if (start == pos_)
-      fail("a value");
-    return s_.substr(start, pos_ - start);
-  }
-  void expect(std::string_view w) {
-    if (word() != w)
-      fail("\"" + std::string{w} + "\"");
-  }
-  int64_t i64() {
-    auto w = word();
-    int64_t v = 0;
-    auto r = std::from_chars(w.data(), w.data() + w.size(), v);
-    if (r.ec != std::errc{} || r.ptr != w.data() + w.size())
-      fail("an integer");
-    return v;
-  }
-  uint64_t u64() {
-    int64_t v = i64();
-    if (v < 0)
-      fail("a count");
-    return static_cast<uint64_t>(v);
-  }
-  double dbl() {
-    std::string w{word()};
-    char* end = nullptr;
-    double v = std::strtod(w.c_str(), &end);
-    if (end != w.c_str() + w.size())
-      fail("a number");
-    return v;
-  }
-  std::string_view blob() {
-    uint64_t n = 0;
-    skip();
-    size_t start = pos_;
-    while (pos_ < s_.size() && s_[pos_] >= '0' && s_[pos_] <= '9')
-      n = n * 10 + static_cast<uint64_t>(s_[pos_++] - '0');
-    if (pos_ == start || pos_ >= s_.size() || s_[pos_] != ':' || n > s_.size() - pos_ - 1)
-      fail("a length-prefixed string");
-    ++pos_;
-    auto b = s_.substr(pos_, n);
-    pos_ += n;
-    return b;
-  }
-  [[noreturn]] void fail(const std::string& what) const {
-    throw stage_error{"aggregate: corrupt snapshot at byte " + std::to_string(pos_) + ": expected " + what};
-  }
-
-private:
-  void skip() {
-    while (pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == '\n'))
-      ++pos_;
-  }
-  std::string_view s_;
-  size_t pos_ = 0;
-};
+using reader = snapshot_reader;
 
 } // namespace
 
@@ -181,7 +119,7 @@ std::string encode(const state& s, const spec& sp) {
 }
 
 state decode(std::string_view bytes, const spec& sp) {
-  reader in{bytes};
+  reader in{bytes, "aggregate"};
   in.expect(magic);
   in.expect("1");
   in.expect("fingerprint");

@@ -13,7 +13,7 @@
 
 #include "common/json.hpp"
 #include "sluice/sluice.hpp"
-#include "snapshot_reader.hpp"
+#include "common/snapshot_reader.hpp"
 
 namespace sluice::builtin::dedupe {
 
@@ -150,7 +150,7 @@ public:
     watermark_ = horizon_ = expiries_ = 0;
     if (bytes.empty())
       return;
-    reader in{bytes};
+    snapshot_reader in{bytes, "dedupe"};
     in.expect(magic);
     in.expect("1");
     in.expect("fingerprint");
