@@ -11,34 +11,18 @@
 #include "sluice/keyed_state.hpp"
 #include "state/keyed.hpp"
 #include "state/store.hpp"
+#include "support/state_helpers.hpp"
 
 namespace fs = std::filesystem;
 using sluice::status;
 using namespace sluice::state;
 
+using sluice::test::ok;
+using sluice::test::scratch;
+
 namespace {
 
-/// A unique directory under /tmp, removed with everything in it at the end of the test.
-struct scratch {
-  fs::path root;
-  scratch() {
-    std::string tmpl = "/tmp/sluice-keyed-test-XXXXXX";
-    BOOST_TEST_REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    root = tmpl;
-  }
-  ~scratch() {
-    std::error_code ec;
-    fs::remove_all(root, ec);
-  }
-  std::string dir() const { return (root / "state").string(); }
-};
 
-boost::test_tools::assertion_result ok(const status& s) {
-  boost::test_tools::assertion_result r{bool(s)};
-  if (!s)
-    r.message() << s.message();
-  return r;
-}
 
 std::shared_ptr<store> open_ok(const std::string& dir) {
   auto r = store::open(dir);

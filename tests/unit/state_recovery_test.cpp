@@ -12,43 +12,18 @@
 #include <string>
 
 #include "state/store.hpp"
+#include "support/state_helpers.hpp"
 
 namespace fs = std::filesystem;
 using namespace sluice;
 using namespace sluice::state;
 
+using sluice::test::ok;
+using sluice::test::scratch;
+
 namespace {
 
-/// A unique directory under /tmp, removed with everything in it at the end of the test: the
-/// store, its copies and whatever was moved aside all live in it.
-struct scratch {
-  fs::path root;
-  scratch() {
-    std::string tmpl = "/tmp/sluice-recovery-test-XXXXXX";
-    BOOST_TEST_REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    root = tmpl;
-  }
-  ~scratch() {
-    std::error_code ec;
-    fs::remove_all(root, ec);
-  }
-  std::string dir() const { return (root / "state").string(); }
-  /// Directories next to the store whose name starts with "state.corrupt-".
-  std::vector<fs::path> moved_aside() const {
-    std::vector<fs::path> out;
-    for (auto& e : fs::directory_iterator(root))
-      if (e.path().filename().string().rfind("state.corrupt-", 0) == 0)
-        out.push_back(e.path());
-    return out;
-  }
-};
 
-boost::test_tools::assertion_result ok(const status& s) {
-  boost::test_tools::assertion_result r{bool(s)};
-  if (!s)
-    r.message() << s.message();
-  return r;
-}
 
 bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 

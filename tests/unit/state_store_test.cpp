@@ -10,36 +10,19 @@
 #include <string>
 
 #include "state/store.hpp"
+#include "support/state_helpers.hpp"
 #include "state/testing.hpp"
 
 namespace fs = std::filesystem;
 using namespace sluice;
 using namespace sluice::state;
 
+using sluice::test::ok;
+using sluice::test::scratch;
+
 namespace {
 
-/// A unique directory under /tmp, removed with everything in it at the end of the test.
-struct scratch {
-  fs::path root;
-  scratch() {
-    std::string tmpl = "/tmp/sluice-state-test-XXXXXX";
-    BOOST_TEST_REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    root = tmpl;
-  }
-  ~scratch() {
-    std::error_code ec;
-    fs::remove_all(root, ec);
-  }
-  std::string dir() const { return (root / "state").string(); }
-};
 
-/// Passes for an ok status; a failure prints the error's message.
-boost::test_tools::assertion_result ok(const status& s) {
-  boost::test_tools::assertion_result r{bool(s)};
-  if (!s)
-    r.message() << s.message();
-  return r;
-}
 
 std::unique_ptr<store> open_ok(const std::string& dir, const store_options& opts = {}) {
   auto r = store::open(dir, opts);
