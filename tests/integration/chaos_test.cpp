@@ -37,8 +37,8 @@ std::string pipeline(const temp_dir& t, const std::string& out, bool checkpoints
          std::to_string(std::max(1, 2000 * 512 / events)) + "ms\"\n\n"
          "[[stage]]\nname = \"active\"\nplugin = \"filter\"\ninputs = [\"slow\"]\nwhere = 'status == \"active\"'\n\n"
          "[[stage]]\nname = \"unique\"\nplugin = \"dedupe\"\ninputs = [\"active\"]\nkey = [\"id\"]\nttl = \"1h\"\n\n"
-         "[[stage]]\nname = \"orders\"\nplugin = \"file-sink\"\ninputs = [\"unique\"]\nroll_size = 2000000\npath = \"" +
-         t / (out + "/orders/part.ndjson") + "\"\n\n"
+         "[[stage]]\nname = \"orders\"\nplugin = \"file-sink\"\ninputs = [\"unique\"]\nroll_size = 100000\npath = \"" +
+         t / (out + "/orders/{category}/part.ndjson") + "\"\n\n"
          "[[stage]]\nname = \"agg\"\nplugin = \"aggregate\"\ninputs = [\"active\"]\ngroup_by = [\"category\"]\n"
          "aggregations = { orders = \"count()\", total = \"sum(amount)\", top = \"max(amount)\" }\nwindow = \"1h\"\n\n"
          "[[stage]]\nname = \"hourly\"\nplugin = \"file-sink\"\ninputs = [\"agg\"]\npath = \"" +
@@ -122,7 +122,8 @@ BOOST_AUTO_TEST_CASE(sigkill_at_seeded_moments_keeps_ids_exactly_once_and_aggreg
 
 BOOST_AUTO_TEST_CASE(a_crash_at_every_failpoint_keeps_ids_exactly_once_and_aggregates_exact) {
   write_file(t / "p.toml", pipeline(t, "fp", true));
-  for (auto point : {"after_precommit:5", "after_state_commit:4", "during_restore:1", "after_state_commit:3"}) {
+  for (auto point : {"after_precommit:5", "between_publishes:2", "after_state_commit:4", "during_restore:1",
+                     "after_state_commit:3"}) {
     setenv("SLUICE_FAILPOINT", point, 1);
     auto crashed = run_sluice({"run", "--config", t / "p.toml"});
     unsetenv("SLUICE_FAILPOINT");
