@@ -1,6 +1,7 @@
 /// file-sink's part in checkpoints: a two-phase commit (Flink's StreamingFileSink).
 /// flush() is the pre-commit, on_commit() publishes, restore() recovers.
 #include <algorithm>
+#include <map>
 
 #include "file-sink/file_sink.hpp"
 #include "file-sink/sink_state.hpp"
@@ -27,19 +28,19 @@ std::string file_sink::snapshot() {
   sink_state st;
   st.instance = instance_;
   st.last_commit = last_commit_;
-  std::set<const slot*> active;
-  for (const slot* s : open_) {
+  st.origin = origin_;
+  for (const slot* s : open_)
     st.open.push_back({s->path, s->file_seq, s->file->size()});
-    active.insert(s);
-  }
   for (auto& f : sealed_) {
     if (f.snapshot == 0)
       f.snapshot = snapshots_;
     st.pending.push_back({f.where->path, f.seq, 0});
-    active.insert(f.where);
   }
-  for (const slot* s : active)
-    st.seqs.push_back({s->path, s->next_seq});
+  // Every path with a meaningful next seq, open or not: a restore of this
+  // snapshot, even after later ones, removes what was created after it.
+  for (const auto& [path, s] : slots_)
+    if (s.scanned || s.known)
+      st.seqs.push_back({path, s.next_seq});
   std::sort(st.seqs.begin(), st.seqs.end(), [](auto& a, auto& b) { return a.path < b.path; });
   return encode(st);
 }
@@ -70,22 +71,62 @@ void file_sink::restore(std::string_view bytes, uint32_t schema_version) {
     throw stage_error{"checkpoint of file-sink instance " + std::to_string(st.instance) + " given to instance " +
                       std::to_string(instance_)};
   last_commit_ = st.last_commit;
-  std::vector<slot*> touched;
-  auto at = [&](const std::string& path, uint64_t next) -> slot& {
-    slot& s = slot_at(path);
-    s.next_seq = std::max(s.next_seq, next);
-    touched.push_back(&s);
-    return s;
-  };
+  origin_ = st.origin; // 0 (version 1): paths the snapshot does not name are not pruned
+  // The first seq of each path the snapshot does not cover. The open and
+  // pending seqs are below it already; taking them in guards a snapshot that
+  // would name a path only through them.
+  std::map<std::string, uint64_t> first_new;
   for (const auto& n : st.seqs)
-    at(n.path, n.seq);
-  for (const auto& f : st.pending) // the snapshot is committed: so is what it had rolled
-    publish_one(at(f.path, f.seq + 1), f.seq);
-  for (const auto& f : st.open)
-    reopen(at(f.path, f.seq + 1), f.seq, f.length);
+    first_new[n.path] = std::max(first_new[n.path], n.seq);
+  for (const auto* files : {&st.pending, &st.open})
+    for (const auto& f : *files)
+      first_new[f.path] = std::max(first_new[f.path], f.seq + 1);
+  size_t removed = prune(first_new), taken_back = 0;
+  std::vector<slot*> touched;
+  for (const auto& f : st.pending) { // the snapshot is committed: so is what it had rolled
+    slot& s = slot_at(f.path);
+    publish_one(s, f.seq);
+    touched.push_back(&s);
+  }
+  for (const auto& f : st.open) {
+    slot& s = slot_at(f.path);
+    taken_back += reopen(s, f.seq, f.length) ? 1 : 0;
+    touched.push_back(&s);
+  }
+  if (removed + taken_back > 0) {
+    std::string which = last_commit_ > 0 ? "taken after epoch " + std::to_string(last_commit_) + " committed"
+                                         : std::string{"the first"};
+    ctx().warn("removed " + std::to_string(removed) + " file(s) published after the restored checkpoint (" + which +
+               ")" + (taken_back ? " and unpublished " + std::to_string(taken_back) + " it had open" : std::string{}) +
+               ": their records are replayed");
+  }
   for (slot* s : touched)
     if (!s->scanned)
       scan(*s);
+}
+
+/// The node may restore an older checkpoint than the latest (a corrupt store
+/// replaced by a retained copy), and the files published for the epochs after
+/// it would then hold records that the replay writes again. A path's seq only
+/// grows, so the files of a path with a seq from the snapshot's next seq on
+/// were created after it: delete them, published or not. Deleting again after
+/// a crash is harmless, and the next seqs come back to the snapshot's, so the
+/// same restore ends in the same state. Returns how many were published.
+size_t file_sink::prune(const std::map<std::string, uint64_t>& first_new) {
+  removed_files all;
+  for (const auto& [path, first] : first_new) {
+    slot& s = slot_at(path);
+    s.known = true;
+    s.next_seq = std::max(s.next_seq, first);
+    auto r = remove_files(s.where.dir, s.where.name, instance_, [first = first](const found_file& f) {
+      return f.seq >= first;
+    });
+    all.published += r.published;
+    all.in_progress += r.in_progress;
+  }
+  if (all.in_progress)
+    ctx().info("removed " + std::to_string(all.in_progress) + " in-progress file(s) begun after the checkpoint");
+  return all.published;
 }
 
 void file_sink::finish() {
@@ -99,18 +140,28 @@ void file_sink::finish() {
              std::to_string(published_) + " files)");
 }
 
-void file_sink::reopen(slot& s, uint64_t seq, uint64_t length) {
+/// Continues a file that was open at the snapshot. If it is published, a later
+/// commit published it after it rolled, or finish() did at end of stream: when it
+/// holds records written after the snapshot it is taken back to be cut and
+/// continued (they are replayed), otherwise it stays published as it is.
+/// Returns whether it was taken back.
+bool file_sink::reopen(slot& s, uint64_t seq, uint64_t length) {
+  std::string tmp = inprogress_name(s.where.name, instance_, seq), fin = final_name(s.where.name, instance_, seq);
   auto f = std::make_unique<output_file>();
-  if (!f->reopen(s.where.dir, inprogress_name(s.where.name, instance_, seq), final_name(s.where.name, instance_, seq),
-                 length)) {
-    publish_one(s, seq); // gone only once finish() published it: a rerun of a finished pipeline
-    return;
+  bool taken = false;
+  if (!f->reopen(s.where.dir, tmp, fin, length)) {
+    taken = take_back(s.where.dir, fin, tmp, length);
+    if (!taken || !f->reopen(s.where.dir, tmp, fin, length)) {
+      publish_one(s, seq); // as it was at the snapshot: nothing to add, or gone
+      return false;
+    }
   }
   s.file = std::move(f);
   s.file_seq = seq;
   s.opened_at = steady::now();
   s.last_used = ++tick_;
   open_.push_back(&s);
+  return taken;
 }
 
 /// Publishes a sealed file of `s`; already published is fine (idempotent).

@@ -24,6 +24,7 @@ file_sink::file_sink(context& c)
     roll_interval_(opts().get_duration("roll_interval", std::chrono::seconds{60})),
     instance_(c.instance_index()) {
   checkpointing_ = c.checkpoints(); // from the first record on, rolls wait for a commit
+  origin_ = file_clock_now_ns();    // a fresh start, unless restore() says otherwise
   std::string error;
   auto t = path_template::parse(opts().get_string("path"), error);
   if (!t)
@@ -83,6 +84,14 @@ file_sink::slot& file_sink::new_slot(const std::string& path) {
 /// First use of a path: create its directory, continue after the highest seq
 /// there and, after a restore, remove our in-progress files that the
 /// checkpoint does not name (they hold uncommitted data).
+///
+/// A path the restored snapshot does not know was first written after it: a
+/// version 2 snapshot names every path written since the fresh start (origin_),
+/// so our files there that are no older than that start were created after the
+/// snapshot, published ones included, and their records are replayed. Files
+/// older than origin_ belong to an earlier run (a fresh start on new state) and
+/// stay. The template's directories come from record fields, so they cannot be
+/// listed at restore: this happens when the sink first writes there again.
 void file_sink::scan(slot& s) {
   std::vector<std::string> created;
   make_dirs(s.where.dir, &created);
@@ -90,13 +99,20 @@ void file_sink::scan(slot& s) {
     dirs_to_sync_.insert(d);
     dirs_to_sync_.insert(split(d).dir);
   }
-  if (auto seq = max_existing_seq(s.where.dir, s.where.name, instance_))
-    s.next_seq = std::max(s.next_seq, *seq + 1);
   if (restored_) {
     auto keep = s.file ? std::optional<uint64_t>{s.file_seq} : std::nullopt;
-    if (size_t n = remove_inprogress(s.where.dir, s.where.name, instance_, keep))
-      ctx().info("removed " + std::to_string(n) + " uncommitted in-progress file(s) of " + s.path);
+    bool unknown = !s.known && origin_ > 0;
+    auto r = remove_files(s.where.dir, s.where.name, instance_, [&](const found_file& f) {
+      return f.in_progress ? f.seq != keep : unknown && f.mtime_ns >= origin_;
+    });
+    if (r.in_progress)
+      ctx().info("removed " + std::to_string(r.in_progress) + " uncommitted in-progress file(s) of " + s.path);
+    if (r.published)
+      ctx().warn("removed " + std::to_string(r.published) + " file(s) of " + s.path +
+                 " published after the restored checkpoint: their records are replayed");
   }
+  if (auto seq = max_existing_seq(s.where.dir, s.where.name, instance_))
+    s.next_seq = std::max(s.next_seq, *seq + 1);
   s.scanned = true;
 }
 

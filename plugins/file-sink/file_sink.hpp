@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <deque>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -30,13 +31,15 @@ public:
   /// entries included; under checkpoints nothing is published.
   void flush() override;
   /// Open files with their fsynced lengths, rolled files awaiting a commit,
-  /// next seqs (sink_state.hpp).
+  /// the next seq of every path written so far (sink_state.hpp).
   std::string snapshot() override;
   /// Publishes the files the oldest uncommitted snapshot listed as rolled.
   void on_commit(int64_t epoch) override;
-  /// Recovers from a committed snapshot: publishes what it had rolled,
-  /// truncates its open files to their committed length and continues them,
-  /// and removes this instance's other in-progress files there (uncommitted).
+  /// Recovers from a committed snapshot, possibly older than the latest one:
+  /// removes this instance's files created after it (published ones too: their
+  /// records are replayed), publishes what it had rolled, truncates its open
+  /// files to their committed length (taking back one a later commit published)
+  /// and continues them, and removes this instance's other in-progress files.
   void restore(std::string_view bytes, uint32_t schema_version) override;
   /// End of stream. Under checkpoints the host calls this after the final
   /// commit, so everything written is committed and is published now.
@@ -46,10 +49,13 @@ private:
   using steady = std::chrono::steady_clock;
 
   /// Everything known about one rendered path: its next seq and open file.
+  /// Slots are never dropped (an evicted file's slot stays), so every snapshot
+  /// can name every path written since the fresh start (see restore()).
   struct slot {
     std::string path; ///< the rendered template path, the key in slots_
     split_path where;
     bool scanned = false;
+    bool known = false; ///< named by the restored snapshot, which has pruned it by seq
     uint64_t next_seq = 0;
     std::unique_ptr<output_file> file;
     uint64_t file_seq = 0; ///< seq of `file`
@@ -78,7 +84,8 @@ private:
   void roll_expired(steady::time_point now);
 
   // Checkpoints (checkpoint.cpp).
-  void reopen(slot& s, uint64_t seq, uint64_t length);
+  size_t prune(const std::map<std::string, uint64_t>& first_new);
+  bool reopen(slot& s, uint64_t seq, uint64_t length);
   void publish_one(slot& s, uint64_t seq);
   template <class Pred>
   void publish_sealed_files(Pred due);
@@ -97,6 +104,8 @@ private:
 
   bool checkpointing_ = false; ///< the host checkpoints (or snapshot/restore was called): rolls wait for a commit
   bool restored_ = false;      ///< our in-progress files the checkpoint does not name are stale
+  /// File-clock time the line of checkpoints began (sink_state::origin); 0: unknown.
+  int64_t origin_ = 0;
   bool unsynced_ = false, written_since_snapshot_ = false;
   std::set<std::string> dirs_to_sync_; ///< directories with entries created since the last flush
   std::vector<sealed> sealed_;

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "file-sink/path_template.hpp"
@@ -180,6 +181,28 @@ publish_outcome publish_sealed(const std::string& dir, const std::string& inprog
   return publish_outcome::published;
 }
 
+bool take_back(const std::string& dir, const std::string& final_name, const std::string& inprogress_name,
+               uint64_t length) {
+  std::string from = dir + "/" + final_name, to = dir + "/" + inprogress_name;
+  struct stat st;
+  if (::stat(from.c_str(), &st) != 0) {
+    if (errno == ENOENT)
+      return false;
+    fail("cannot stat", from, errno);
+  }
+  auto on_disk = static_cast<uint64_t>(st.st_size);
+  if (on_disk < length)
+    throw stage_error{"cannot restore " + from + ": it holds " + std::to_string(on_disk) +
+                      " bytes but the committed checkpoint fsynced " + std::to_string(length) +
+                      "; committed output was lost or the file was changed by someone else"};
+  if (on_disk == length)
+    return false;
+  if (::rename(from.c_str(), to.c_str()) != 0)
+    fail("cannot take back " + from + " as", to, errno);
+  fsync_dir(dir);
+  return true;
+}
+
 void make_dirs(const std::string& dir, std::vector<std::string>* created) {
   struct stat st;
   if (::stat(dir.c_str(), &st) == 0) {
@@ -211,24 +234,55 @@ std::optional<uint64_t> max_existing_seq(const std::string& dir, std::string_vie
   return best;
 }
 
-size_t remove_inprogress(const std::string& dir, std::string_view name, uint32_t instance,
-                         std::optional<uint64_t> keep) {
+removed_files remove_files(const std::string& dir, std::string_view name, uint32_t instance,
+                           const std::function<bool(const found_file&)>& doomed) {
+  removed_files out;
   DIR* d = ::opendir(dir.c_str());
-  if (!d)
+  if (!d) {
+    if (errno == ENOENT)
+      return out;
     fail("cannot list directory", dir, errno);
-  std::vector<std::string> doomed;
+  }
+  std::vector<std::pair<std::string, bool>> gone; // name, in progress
   while (dirent* e = ::readdir(d)) {
     auto seq = seq_of(e->d_name, name, instance);
-    if (seq && seq != keep && e->d_name == inprogress_name(name, instance, *seq))
-      doomed.emplace_back(e->d_name);
+    if (!seq)
+      continue;
+    found_file f;
+    f.seq = *seq;
+    f.in_progress = e->d_name == inprogress_name(name, instance, *seq);
+    if (!f.in_progress && e->d_name != final_name(name, instance, *seq))
+      continue; // `part-0-07.ndjson`: not a name this sink writes
+    struct stat st;
+    if (::fstatat(::dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      if (errno == ENOENT)
+        continue;
+      int err = errno;
+      ::closedir(d);
+      fail("cannot stat", dir + "/" + e->d_name, err);
+    }
+    if (!S_ISREG(st.st_mode))
+      continue;
+    f.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+    if (doomed(f))
+      gone.emplace_back(e->d_name, f.in_progress);
   }
   ::closedir(d);
-  for (const auto& n : doomed) {
+  for (const auto& [n, in_progress] : gone) {
     std::string p = dir + "/" + n;
     if (::unlink(p.c_str()) != 0 && errno != ENOENT)
-      fail("cannot remove uncommitted", p, errno);
+      fail("cannot remove", p, errno);
+    ++(in_progress ? out.in_progress : out.published);
   }
-  return doomed.size();
+  if (!gone.empty())
+    fsync_dir(dir);
+  return out;
+}
+
+int64_t file_clock_now_ns() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
 } // namespace sluice::builtin::file_sink

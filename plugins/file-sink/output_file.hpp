@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -66,6 +67,14 @@ enum class publish_outcome { published, already_published, missing };
 publish_outcome publish_sealed(const std::string& dir, const std::string& inprogress_name,
                                const std::string& final_name);
 
+/// Takes a published file back for a restore: when `<dir>/<final_name>` holds
+/// more than `length` bytes (what a checkpoint fsynced before it rolled), it is
+/// renamed back to `<inprogress_name>` (directory fsynced) and true returned,
+/// for output_file::reopen() to cut and continue it. False when it is missing or
+/// holds exactly `length` bytes; throws when it holds fewer (committed data lost).
+bool take_back(const std::string& dir, const std::string& final_name, const std::string& inprogress_name,
+               uint64_t length);
+
 /// Creates `dir` and its parents (like mkdir -p); throws stage_error on failure.
 /// Appends each directory it created to `created` when given.
 void make_dirs(const std::string& dir, std::vector<std::string>* created = nullptr);
@@ -73,10 +82,28 @@ void make_dirs(const std::string& dir, std::vector<std::string>* created = nullp
 /// fsyncs directory `dir` (its entries: created, renamed, removed files).
 void fsync_dir(const std::string& dir);
 
-/// Removes the in-progress files of template file name `name` and `instance`
-/// in `dir` except seq `keep`; returns how many. They hold uncommitted data.
-size_t remove_inprogress(const std::string& dir, std::string_view name, uint32_t instance,
-                         std::optional<uint64_t> keep);
+/// A file of one template file name and instance found in a directory.
+struct found_file {
+  uint64_t seq = 0;
+  bool in_progress = false; ///< the dot-file name; otherwise the published one
+  int64_t mtime_ns = 0;     ///< last modification, ns since the epoch
+};
+
+/// What remove_files() deleted.
+struct removed_files {
+  size_t published = 0, in_progress = 0;
+};
+
+/// Deletes the regular files of template file name `name` and `instance` in
+/// `dir` that `doomed` selects, then fsyncs `dir` so that the deletions are
+/// durable before anything newer is written. A missing `dir` holds nothing.
+/// Idempotent: running it again after a crash deletes what is left.
+removed_files remove_files(const std::string& dir, std::string_view name, uint32_t instance,
+                           const std::function<bool(const found_file&)>& doomed);
+
+/// Now on the clock file timestamps are taken from (CLOCK_REALTIME_COARSE, which
+/// Linux stamps files with): a file modified later has an mtime no smaller.
+int64_t file_clock_now_ns();
 
 /// Highest seq of files for template file name `name` and `instance` already in
 /// `dir` (published or in progress), or nothing when there are none.

@@ -1,5 +1,7 @@
 #include "file-sink/sink_state.hpp"
 
+#include <limits>
+
 #include "sluice/context.hpp"
 
 namespace sluice::builtin::file_sink {
@@ -84,6 +86,7 @@ std::string encode(const sink_state& s) {
   out += ' ' + std::to_string(state_schema_version) + '\n';
   out += "instance " + std::to_string(s.instance) + '\n';
   out += "commit " + std::to_string(s.last_commit < 0 ? 0 : s.last_commit) + '\n';
+  out += "origin " + std::to_string(s.origin < 0 ? 0 : s.origin) + '\n';
   for (const auto& n : s.seqs) {
     out += "seq " + std::to_string(n.seq) + ' ';
     put_path(out, n.path);
@@ -100,15 +103,15 @@ std::string encode(const sink_state& s) {
 }
 
 sink_state decode(std::string_view bytes, uint32_t schema_version) {
-  if (schema_version != state_schema_version)
+  if (schema_version < 1 || schema_version > state_schema_version)
     throw stage_error{"file-sink state has schema version " + std::to_string(schema_version) +
-                      "; this file-sink reads version " + std::to_string(state_schema_version)};
+                      "; this file-sink reads versions 1 to " + std::to_string(state_schema_version)};
   reader r{bytes};
   sink_state s;
   if (r.word() != header)
     r.fail("missing the `file-sink-state` header");
   r.expect(' ');
-  if (r.number() != state_schema_version)
+  if (r.number() != schema_version)
     r.fail("header names another schema version");
   r.expect('\n');
   while (!r.at_end()) {
@@ -119,6 +122,12 @@ sink_state decode(std::string_view bytes, uint32_t schema_version) {
       r.expect('\n');
     } else if (kind == "commit") {
       s.last_commit = static_cast<int64_t>(r.number());
+      r.expect('\n');
+    } else if (kind == "origin" && schema_version >= 2) {
+      uint64_t origin = r.number();
+      if (origin > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+        r.fail("origin out of range");
+      s.origin = static_cast<int64_t>(origin);
       r.expect('\n');
     } else if (kind == "seq") {
       sink_state::next_seq n;

@@ -18,14 +18,15 @@ namespace {
 
 constexpr int events = 30000;
 
-/// generator -> file-sink, checkpointed every 50 ms, a retained copy every 100 ms.
+/// generator -> file-sink, checkpointed every 50 ms, a retained copy every 500 ms: the newest
+/// copy is a few checkpoints behind the crash, and small files are published at each commit.
 std::string pipeline(const temp_dir& t) {
   return "[pipeline]\nname = \"copies\"\nstate_dir = \"" + t / "state" +
-         "\"\ncheckpoint_interval = \"50ms\"\nretain_interval = \"100ms\"\n\n"
+         "\"\ncheckpoint_interval = \"50ms\"\nretain_interval = \"500ms\"\n\n"
          "[[stage]]\nname = \"gen\"\nplugin = \"generator\"\ncount = " + std::to_string(events) +
          "\nrate = 30000\nseed = 5\n\n"
-         "[[stage]]\nname = \"lake\"\nplugin = \"file-sink\"\ninputs = [\"gen\"]\npath = \"" + t / "out" +
-         "/part.ndjson\"\n";
+         "[[stage]]\nname = \"lake\"\nplugin = \"file-sink\"\ninputs = [\"gen\"]\nroll_size = 50000\npath = \"" +
+         t / "out" + "/part.ndjson\"\n";
 }
 
 std::string id_of(const std::string& line) {
@@ -79,6 +80,8 @@ BOOST_AUTO_TEST_CASE(a_corrupt_table_file_is_replaced_by_the_newest_copy_and_eve
   BOOST_TEST(contains(o.err, "STATE STORE CORRUPT"), o.err);
   BOOST_TEST(contains(o.err, "restored retained copy #"), o.err);
   BOOST_TEST(contains(o.err, t / "state.corrupt-"), o.err); // kept, and the log says where
+  // The copy is older than the last commits: the files they published are removed and replayed.
+  BOOST_TEST(contains(o.err, "published after the restored checkpoint"), o.err);
 
   std::map<std::string, int> seen;
   for (auto& l : published_lines(t / "out"))
