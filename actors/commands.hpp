@@ -17,5 +17,8 @@ int graph(const common& c, const std::string& format);
 int inspect(const std::string& plugin);
 /// `checkpoint ls|inspect`: reads the node's state store, also while it is stopped.
 int checkpoint(const common& c, const std::string& verb);
+/// `dlq list|show|purge`: reads (purge: changes) the node's dead letters of `stage` (all when
+/// empty); list and show also while the node runs, purge only while it is stopped.
+int dlq(const common& c, const std::string& verb, const std::string& stage, const std::string& id);
 
 } // namespace sluice::cli

@@ -72,6 +72,22 @@ int main(int argc, char** argv) {
     sub->callback([&checkpoint_verb, verb = std::string{verb}] { checkpoint_verb = verb; });
   }
 
+  auto dlq = app.add_subcommand("dlq", "List, show or purge a node's dead letters (list/show also while it runs)");
+  dlq->require_subcommand(1);
+  std::string dlq_verb, dlq_stage, dlq_id;
+  for (auto [verb, help] : {std::pair{"list", "one line per dead letter: id, stage, plugin, source position, reason"},
+                            std::pair{"show", "every field of one dead letter and its original bytes"},
+                            std::pair{"purge", "delete the dead letters (the node must be stopped)"}}) {
+    auto sub = dlq->add_subcommand(verb, help);
+    sub->add_option("-c,--config", c.config, "pipeline file (TOML)")->required();
+    sub->add_option("-n,--node", c.node, "node name (default: $SLUICE_NODE, else the coordinator)")
+      ->envname("SLUICE_NODE");
+    sub->add_option("-s,--stage", dlq_stage, "only this stage's dead letters");
+    if (std::string{verb} == "show")
+      sub->add_option("id", dlq_id, "the id `dlq list` prints")->required();
+    sub->callback([&dlq_verb, verb = std::string{verb}] { dlq_verb = verb; });
+  }
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -90,5 +106,7 @@ int main(int argc, char** argv) {
     return sluice::cli::inspect(plugin);
   if (*checkpoint)
     return sluice::cli::checkpoint(c, checkpoint_verb);
+  if (*dlq)
+    return sluice::cli::dlq(c, dlq_verb, dlq_stage, dlq_id);
   return 2;
 }

@@ -1,11 +1,11 @@
 #include "actors/stage_actor.hpp"
+#include "actors/dead_letters.hpp"
 
 #include <chrono>
 
 #include <spdlog/spdlog.h>
 
 #include "core/failpoint.hpp"
-#include "core/text.hpp"
 #include "flow/input_set.hpp"
 #include "flow/output_port.hpp"
 
@@ -16,7 +16,6 @@ namespace {
 using flow::element;
 using namespace std::chrono_literals;
 
-constexpr size_t dead_letters_logged = 5;
 constexpr auto watermark_period = 200ms;
 constexpr auto idle_poll = 20ms;
 
@@ -26,7 +25,10 @@ public:
     : caf::event_based_actor(cfg), setup_(std::move(s)),
       cfg_(setup_.prep->pipeline.stages[static_cast<size_t>(setup_.stage)]),
       inputs_(setup_.prep->physical.stages[static_cast<size_t>(setup_.stage)].channels[setup_.index].size(),
-              setup_.prep->pipeline.guarantee == "exactly-once") {
+              setup_.prep->pipeline.guarantee == "exactly-once"),
+      dead_(setup_.checkpoints ? setup_.store : nullptr, state_key(cfg_.name, setup_.index), cfg_.name,
+            setup_.prep->stages[static_cast<size_t>(setup_.stage)].stage->name,
+            setup_.prep->stages[static_cast<size_t>(setup_.stage)].stage->version) {
     auto& prep = *setup_.prep;
     auto& sp = prep.physical.stages[static_cast<size_t>(setup_.stage)];
     auto batch_size = prep.pipeline.batch_size;
@@ -154,10 +156,7 @@ private:
   }
 
   void dead_letter(const sluice_record& r, const char* reason) override {
-    // The dead-letter store arrives with the checkpoint store; until then: count and log.
-    if (++dead_letters_ <= dead_letters_logged)
-      spdlog::warn("[{}] dead letter: {} (record: {})", inst_->label(), reason,
-                   text::printable({r.data, r.size}, 120));
+    dead_.add(r, reason); // kept with the next checkpoint when there are checkpoints
   }
 
   bool blocked() const {
@@ -293,9 +292,9 @@ private:
     control(element::end_of_input());
   }
 
-  /// Aligned barrier `epoch`: pre-commit, snapshot, stage keyed state, hand the snapshot to
-  /// the coordinator. Keyed state is written to the store before the ack is sent, so the
-  /// coordinator's commit of `epoch`, which waits for every ack, includes it.
+  /// Aligned barrier `epoch`: pre-commit, snapshot, stage keyed state and dead letters, hand the
+  /// snapshot to the coordinator. Both are written to the store before the ack is sent, so the
+  /// coordinator's commit of `epoch`, which waits for every ack, includes them.
   void checkpoint(int64_t epoch) {
     flush_ports();
     if (auto st = inst_->flush(); st.failed())
@@ -306,6 +305,8 @@ private:
     if (!snap)
       return fail(snap.message());
     if (auto st = inst_->stage_state(epoch); st.failed())
+      return fail(st.message());
+    if (auto st = dead_.stage(epoch); st.failed())
       return fail(st.message());
     snapshot_msg m;
     m.key = state_key(cfg_.name, setup_.index);
@@ -334,8 +335,7 @@ private:
       report_.records_out += p.records_out();
     report_.counters = inst_->counters();
     report_.gauges = inst_->gauges();
-    if (dead_letters_ > dead_letters_logged)
-      spdlog::warn("[{}] {} more dead letters not shown", inst_->label(), dead_letters_ - dead_letters_logged);
+    dead_.log_rest();
     send(setup_.supervisor, done_atom::value, report_);
     quit();
   }
@@ -353,6 +353,7 @@ private:
   std::vector<flow::output_port> ports_;
   std::vector<std::unique_ptr<flow::edge>> edges_;
   flow::input_set inputs_;
+  dead_letter_log dead_;
   std::vector<upstream> upstream_;
   bool is_source_ = false;
   bool ended_ = false;
@@ -364,7 +365,6 @@ private:
   int64_t max_event_time_ = INT64_MIN;
   int64_t last_watermark_ = INT64_MIN;
   std::chrono::steady_clock::time_point last_watermark_time_{};
-  size_t dead_letters_ = 0;
 };
 
 } // namespace

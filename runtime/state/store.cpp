@@ -13,6 +13,7 @@
 #include <rocksdb/write_batch.h>
 
 #include "state/codec.hpp"
+#include "state/dead_letter_rocks.hpp"
 #include "state/keyed_rocks.hpp"
 #include "state/rocks_error.hpp"
 #include "state/store_impl.hpp"
@@ -71,11 +72,8 @@ public:
   /// and commit's synced batch makes everything written before it durable with it (one WAL).
   status stage(int64_t epoch, const std::string& key, const instance_state& s, bool is_source) override {
     std::lock_guard lock(mu_);
-    if (auto st = writable("stage"); !st)
+    if (auto st = stageable("stage", epoch); !st)
       return st;
-    if (epoch <= committed_)
-      return store_error(path_, "stage", "epoch " + std::to_string(epoch) + " is not after the committed epoch " +
-                         std::to_string(committed_), "stage state only for epochs that are still open");
     return write("stage", [&](rocksdb::WriteBatch& b) {
       return b.Put(handles_[cf_pending], codec::pending_key(epoch, key), codec::pending_value(s, is_source));
     }, false);
@@ -92,6 +90,8 @@ public:
     auto scanned = scan(rocksdb::ReadOptions{}, cf_pending, {}, upper, [&](const rocksdb::Slice& k, const rocksdb::Slice& v) {
       if (codec::is_keyed_pending(k.ToStringView()))
         return keyed_rocks::apply(batch, handles_[cf_keyed], handles_[cf_pending], k, v);
+      if (dead_letter_rocks::is_pending(k.ToStringView()))
+        return dead_letter_rocks::apply(batch, handles_[cf_dead_letters], handles_[cf_pending], k, v);
       auto e = codec::decode_pending(k.ToStringView(), v.ToStringView());
       if (!e)
         return rocksdb::Status::Corruption("malformed pending entry");
@@ -169,7 +169,7 @@ public:
     }
     std::map<int64_t, epoch_info> pending;
     auto scanned = scan(snap.ro, cf_pending, {}, {}, [&](const rocksdb::Slice& k, const rocksdb::Slice& v) {
-      if (codec::is_keyed_pending(k.ToStringView())) { // counted in bytes, not as an instance
+      if (codec::is_keyed_pending(k.ToStringView()) || dead_letter_rocks::is_pending(k.ToStringView())) {
         auto epoch = static_cast<int64_t>(codec::get_be(k.ToStringView(), 8));
         pending[epoch].epoch = epoch;
         pending[epoch].bytes += v.size();
@@ -228,11 +228,8 @@ public:
   /// Not synced, like stage().
   status stage_keyed(int64_t epoch, const std::string& ns, const keyed_writes& writes) override {
     std::lock_guard lock(mu_);
-    if (auto st = writable("stage_keyed"); !st)
+    if (auto st = stageable("stage_keyed", epoch); !st)
       return st;
-    if (epoch <= committed_)
-      return store_error(path_, "stage_keyed", "epoch " + std::to_string(epoch) + " is not after the committed epoch " +
-                         std::to_string(committed_), "stage state only for epochs that are still open");
     return write("stage_keyed", [&](rocksdb::WriteBatch& b) {
       return keyed_rocks::stage(b, handles_[cf_pending], epoch, ns, writes);
     }, false);
@@ -245,6 +242,26 @@ public:
   status keyed_scan(const std::string& ns, std::string_view prefix,
                     const std::function<bool(std::string_view, std::string_view)>& visit) const override {
     return keyed_rocks::scan(*db_, handles_[cf_keyed], path_, ns, prefix, visit);
+  }
+
+  status stage_dead_letters(int64_t epoch, const std::string& instance, const std::vector<dead_letter>& d) override {
+    std::lock_guard lock(mu_);
+    if (auto st = stageable("stage_dead_letters", epoch); !st)
+      return st;
+    return write("stage_dead_letters", [&](auto& b) { return dead_letter_rocks::stage(b, handles_[cf_pending], epoch,
+                                                                                       instance, d); }, false);
+  }
+  result<std::vector<dead_letter>> dead_letters(const std::string& stage) const override {
+    return dead_letter_rocks::list(*db_, handles_[cf_dead_letters], path_, stage);
+  }
+  result<size_t> purge_dead_letters(const std::string& stage) override {
+    std::lock_guard lock(mu_);
+    rocksdb::WriteBatch batch;
+    auto may = writable("purge_dead_letters"); // the scan's error, if any, comes back as `found`
+    auto found = may ? dead_letter_rocks::purge(*db_, handles_[cf_dead_letters], path_, stage, batch) : error{may.message()};
+    if (auto st = found ? write("purge_dead_letters", [](auto&) { return rocksdb::Status::OK(); }, true, &batch) : may; !st)
+      return error{st.message()};
+    return found;
   }
 
 private:
@@ -319,6 +336,16 @@ private:
       return store_error(path_, op, "the store is open read-only", "open it read-write (only the node does)");
     if (failed_)
       return *failed_;
+    return status::ok();
+  }
+
+  /// Whether state for `epoch` may be staged: writable and the epoch still open. Holds mu_.
+  status stageable(const char* op, int64_t epoch) const {
+    if (auto st = writable(op); !st)
+      return st;
+    if (epoch <= committed_)
+      return store_error(path_, op, "epoch " + std::to_string(epoch) + " is not after the committed epoch " +
+                         std::to_string(committed_), "stage state only for epochs that are still open");
     return status::ok();
   }
 

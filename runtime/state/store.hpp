@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "state/dead_letter.hpp"
 
 namespace sluice::state {
 
@@ -58,8 +59,8 @@ struct recovery_report {
 
 /// Column families: "offsets" (source instances' state), "state" (operator
 /// state), "pending" (staged per epoch, not yet committed), "dead_letters"
-/// (later issue), "meta" (committed epoch, pipeline identity) and "keyed"
-/// (committed keyed state of every instance).
+/// (committed dead letters by instance, epoch and sequence), "meta" (committed
+/// epoch, pipeline identity) and "keyed" (committed keyed state of every instance).
 ///
 /// Every commit is one synced WriteBatch; checksums and paranoid_checks are
 /// on. Any RocksDB failure becomes an error naming the path, the operation and
@@ -128,6 +129,20 @@ public:
   /// order, while it returns true. One consistent view even while commits go on.
   virtual status keyed_scan(const std::string& ns, std::string_view prefix,
                             const std::function<bool(std::string_view, std::string_view)>& visit) const = 0;
+
+  /// Stages instance `instance`'s dead letters of `epoch` (their `instance` field is ignored),
+  /// like stage(): commit(e) moves those of epochs <= e to "dead_letters", drop_uncommitted
+  /// drops the rest, so a replayed epoch neither loses nor repeats one.
+  virtual status stage_dead_letters(int64_t epoch, const std::string& instance,
+                                    const std::vector<dead_letter>& entries) = 0;
+
+  /// The committed dead letters of stage `stage` (every stage when empty), ordered by
+  /// instance, epoch and sequence.
+  virtual result<std::vector<dead_letter>> dead_letters(const std::string& stage = {}) const = 0;
+
+  /// Deletes the committed dead letters of stage `stage` (all when empty) in one synced batch;
+  /// returns how many.
+  virtual result<size_t> purge_dead_letters(const std::string& stage = {}) = 0;
 };
 
 } // namespace sluice::state
