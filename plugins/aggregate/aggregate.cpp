@@ -22,19 +22,6 @@ int64_t floor_div(int64_t a, int64_t b) {
   return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
-/// Raw JSON text of `v`: whole objects and arrays, scalars without trailing blanks.
-bool raw_text(od::value v, std::string_view& out) {
-  od::json_type t;
-  if (v.type().get(t))
-    return false;
-  if (t == od::json_type::object || t == od::json_type::array)
-    return !simdjson::to_json_string(v).get(out);
-  out = v.raw_json_token();
-  while (!out.empty() && (out.back() == ' ' || out.back() == '\t' || out.back() == '\r' || out.back() == '\n'))
-    out.remove_suffix(1);
-  return true;
-}
-
 spec spec_of(const options& o) {
   return make_spec(o.get_list("group_by"), o.get_map("aggregations"), o.get_duration("window").count(),
                    o.get_duration("slide").count(), o.get_duration("watermark_delay").count(),

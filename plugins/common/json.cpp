@@ -38,17 +38,28 @@ std::string pointer_of(std::string_view path) {
   return p;
 }
 
+bool raw_text(simdjson::ondemand::value v, std::string_view& out) {
+  namespace od = simdjson::ondemand;
+  od::json_type t;
+  if (v.type().get(t))
+    return false;
+  if (t == od::json_type::object || t == od::json_type::array)
+    return !simdjson::to_json_string(v).get(out);
+  out = v.raw_json_token();
+  while (!out.empty() && (out.back() == ' ' || out.back() == '\t' || out.back() == '\r' || out.back() == '\n'))
+    out.remove_suffix(1);
+  return true;
+}
+
 std::optional<std::string_view> field_reader::raw(std::string_view path) {
   if (!ok_)
     return std::nullopt;
   doc_.rewind();
   simdjson::ondemand::value v;
-  if (doc_.at_pointer(pointer_of(path)).get(v))
+  std::string_view out;
+  if (doc_.at_pointer(pointer_of(path)).get(v) || !raw_text(v, out))
     return std::nullopt;
-  std::string_view raw = v.raw_json_token();
-  while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\t' || raw.back() == '\r' || raw.back() == '\n'))
-    raw.remove_suffix(1);
-  return raw;
+  return out;
 }
 
 std::optional<json_value> field_reader::get(std::string_view path) {

@@ -38,6 +38,10 @@ private:
   bool ok_ = false;
 };
 
+/// Raw JSON text of `v`: whole objects and arrays, scalars without trailing
+/// blanks (equal values written alike compare equal as text).
+bool raw_text(simdjson::ondemand::value v, std::string_view& out);
+
 /// JSON pointer of a dotted path: "user.id" -> "/user/id" (escaping ~ and /).
 std::string pointer_of(std::string_view dotted);
 

@@ -23,19 +23,6 @@ namespace od = simdjson::ondemand;
 
 constexpr std::string_view magic = "sluice-dedupe";
 
-/// Raw JSON text of `v`: whole objects and arrays, scalars without trailing blanks.
-bool raw_text(od::value v, std::string_view& out) {
-  od::json_type t;
-  if (v.type().get(t))
-    return false;
-  if (t == od::json_type::object || t == od::json_type::array)
-    return !simdjson::to_json_string(v).get(out);
-  out = v.raw_json_token();
-  while (!out.empty() && (out.back() == ' ' || out.back() == '\t' || out.back() == '\r' || out.back() == '\n'))
-    out.remove_suffix(1);
-  return true;
-}
-
 std::vector<std::string> key_fields(const options& o) {
   auto k = o.get_list("key");
   if (k.empty())
