@@ -9,25 +9,18 @@
 #include <vector>
 
 #include "support/harness.hpp"
+#include "support/process.hpp"
 
 namespace fs = std::filesystem;
 using sluice::test::harness;
 
 namespace {
 
-/// A fresh directory under /tmp, removed with everything in it at the end.
-struct temp_dir {
-  temp_dir() {
-    char tmpl[] = "/tmp/sluice-file-source-test-XXXXXX";
-    BOOST_TEST_REQUIRE(::mkdtemp(tmpl) != nullptr);
-    path = tmpl;
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
+/// A fresh directory under /tmp, removed with everything in it at the end
+/// (sluice::test::temp_dir, with its path as a member for brevity).
+struct temp_dir : sluice::test::temp_dir {
   std::string file(const std::string& name) const { return path + "/" + name; }
-  std::string path;
+  std::string path = sluice::test::temp_dir::path();
 };
 
 void write(const std::string& path, const std::string& text, bool append = false) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "support/harness.hpp"
+#include "support/process.hpp"
 
 namespace fs = std::filesystem;
 using sluice::test::harness;
@@ -22,18 +23,10 @@ namespace file_sink_helpers {
 // 2026-01-02T03:04:05Z
 constexpr int64_t jan_2_2026 = 1767323045LL * 1000000000LL;
 
-/// A fresh directory under /tmp, removed with everything in it at the end.
-struct temp_dir {
-  temp_dir() {
-    char tmpl[] = "/tmp/sluice-file-sink-test-XXXXXX";
-    BOOST_TEST_REQUIRE(::mkdtemp(tmpl) != nullptr);
-    path = tmpl;
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string path;
+/// A fresh directory under /tmp, removed with everything in it at the end
+/// (sluice::test::temp_dir, with its path as a member for brevity).
+struct temp_dir : sluice::test::temp_dir {
+  std::string path = sluice::test::temp_dir::path();
 };
 
 std::vector<std::string> names_in(const std::string& dir) {

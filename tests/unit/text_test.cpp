@@ -8,18 +8,7 @@
 
 #include "core/text.hpp"
 
-// Boost.Test prints values of failed comparisons; teach it std::optional.
-namespace boost::test_tools::tt_detail {
-template <class T>
-struct print_log_value<std::optional<T>> {
-  void operator()(std::ostream& os, const std::optional<T>& v) {
-    if (v)
-      os << *v;
-    else
-      os << "nullopt";
-  }
-};
-} // namespace boost::test_tools::tt_detail
+#include "support/print_optional.hpp"
 
 using namespace sluice::text;
 
