@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <sstream>
 
 #include "config/toml_util.hpp"
 #include "core/text.hpp"
@@ -18,6 +19,7 @@ const char* option_type_name(uint32_t type) {
     case SLUICE_OPT_SIZE: return "size (bytes)";
     case SLUICE_OPT_STRING_LIST: return "list of strings";
     case SLUICE_OPT_STRING_MAP: return "table of strings";
+    case SLUICE_OPT_TABLE_LIST: return "list of tables";
   }
   return "unknown";
 }
@@ -62,7 +64,7 @@ void option_set::add_items(const std::string& key, uint32_t type, const std::vec
   for (auto& s : items)
     list.push_back(keep(s));
   v.items = list.data();
-  v.n_items = type == SLUICE_OPT_STRING_MAP ? items.size() / 2 : items.size();
+  v.n_items = type == SLUICE_OPT_STRING_MAP ? items.size() / 2 : items.size(); // TABLE_LIST: JSON texts
   values_.push_back(v);
 }
 
@@ -144,6 +146,22 @@ std::string convert(const sluice_option_spec& spec, const toml::node& n, option_
                  config::type_name(v);
         items.push_back(std::string{k.str()});
         items.push_back(v.as_string()->get());
+      }
+      out.add_items(key, spec.type, items);
+      return {};
+    }
+    case SLUICE_OPT_TABLE_LIST: {
+      auto a = n.as_array();
+      if (!a)
+        return expects(("a list of tables, written [[stage." + key + "]]").c_str());
+      std::vector<std::string> items;
+      for (auto& item : *a) {
+        auto t = item.as_table();
+        if (!t)
+          return "option `" + key + "` expects tables, found " + config::type_name(item);
+        std::ostringstream json;
+        json << toml::json_formatter{*t, toml::format_flags::none};
+        items.push_back(json.str());
       }
       out.add_items(key, spec.type, items);
       return {};

@@ -20,7 +20,7 @@ extern "C" {
 #endif
 
 #define SLUICE_ABI_MAJOR 1
-#define SLUICE_ABI_MINOR 0
+#define SLUICE_ABI_MINOR 1
 
 /** Name of the one symbol a plugin library exports. */
 #define SLUICE_PLUGIN_ENTRY_SYMBOL "sluice_plugin_entry"
@@ -54,6 +54,7 @@ typedef enum sluice_option_type {
   SLUICE_OPT_SIZE = 6,        /**< integer bytes */
   SLUICE_OPT_STRING_LIST = 7, /**< array of strings; a lone string is a list of one */
   SLUICE_OPT_STRING_MAP = 8,  /**< table of string to string */
+  SLUICE_OPT_TABLE_LIST = 9,  /**< array of tables ([[stage.key]]); each item is the table as JSON text (1.1) */
 } sluice_option_type;
 
 /** Option flags. */
@@ -124,6 +125,11 @@ typedef struct sluice_bytes {
  *  a sink must not publish anything before a commit. */
 #define SLUICE_HOST_CHECKPOINTS 0x1u
 
+/** Blame in host->fail_record: the record the stage was reading when it failed
+ *  (the SDK's guess), or a record the stage says is itself at fault. */
+#define SLUICE_BLAME_READING 0u
+#define SLUICE_BLAME_RECORD 1u
+
 /** Services the host hands a stage instance at creation.
  *
  * Every function takes `ctx` as its first argument. Pointers stay valid for
@@ -176,7 +182,14 @@ typedef struct sluice_host {
                     int (*visit)(void* user, const char* key, size_t key_size, const char* value,
                                  size_t value_size));
 
-  void* reserved[11];
+  /** (1.1) Like fail, for process(): the call failed on record `index` of its
+   *  batch. Records before it were handled, and the first `emitted` records the
+   *  call emitted came from them; the rest came from the failing record and
+   *  are discarded. `blame` is SLUICE_BLAME_*. The host retries or
+   *  dead-letters that record per the stage's on_error. May be NULL (1.0 host). */
+  void (*fail_record)(void* ctx, size_t index, size_t emitted, uint32_t blame, const char* message);
+
+  void* reserved[10];
 } sluice_host;
 
 /** One stage a library provides. Unused function pointers are NULL. */

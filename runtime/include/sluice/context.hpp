@@ -51,6 +51,13 @@ public:
       out.assign(v->items, v->items + v->n_items);
     return out;
   }
+  /// An array of tables (`[[stage.rules]]`): each table as JSON object text.
+  std::vector<std::string> get_tables(const char* key) const {
+    std::vector<std::string> out;
+    if (auto v = find(key); v && v->type == SLUICE_OPT_TABLE_LIST)
+      out.assign(v->items, v->items + v->n_items);
+    return out;
+  }
   std::vector<std::pair<std::string, std::string>> get_map(const char* key) const {
     std::vector<std::pair<std::string, std::string>> out;
     if (auto v = find(key); v && v->type == SLUICE_OPT_STRING_MAP)
@@ -120,14 +127,18 @@ public:
   bool checkpoints() const noexcept { return (host_->flags & SLUICE_HOST_CHECKPOINTS) != 0; }
   std::string_view stage_name() const noexcept { return host_->stage_name; }
   const sluice_host* host() const noexcept { return host_; }
+  /// Records emitted so far by this instance (the SDK's batch cursor reads it).
+  const uint64_t& emitted() const noexcept { return emitted_; }
 
 private:
-  static void check(int rc) {
+  void check(int rc) {
     if (rc != SLUICE_OK)
       throw stage_error{"host refused an emitted record"};
+    ++emitted_;
   }
 
   const sluice_host* host_;
+  uint64_t emitted_ = 0;
   options options_;
   keyed_state state_;
 };

@@ -15,6 +15,7 @@
 
 #include "sluice/abi.h"
 #include "sluice/context.hpp"
+#include "sluice/error.hpp"
 #include "sluice/stage.hpp"
 
 namespace sluice::detail {
@@ -78,15 +79,33 @@ struct trampolines {
       return int{SLUICE_ERROR};
     });
   }
+  /// A failure names its record: the one a record_error names, else the one
+  /// being read. Hosts before ABI 1.1 only get the message.
   static int process(void* p, const sluice_record* recs, size_t n) noexcept {
     auto s = self(p);
-    return guarded(s->host, [&] {
+    batch_cursor cur;
+    cur.emitted = &s->ctx.emitted();
+    const uint64_t start = s->ctx.emitted();
+    auto report = [&](size_t index, uint32_t blame, const char* message) {
+      if (!s->host.fail_record || index >= n)
+        return s->host.fail(s->host.ctx, message);
+      uint64_t before = cur.index == index ? cur.emitted_before : s->ctx.emitted();
+      s->host.fail_record(s->host.ctx, index, static_cast<size_t>(before - start), blame, message);
+    };
+    try {
       if constexpr (std::is_base_of_v<Transform, T>)
-        s->obj->process(batch{recs, n});
+        s->obj->process(batch{recs, n, &cur});
       else if constexpr (std::is_base_of_v<Sink, T>)
-        s->obj->write(batch{recs, n});
+        s->obj->write(batch{recs, n, &cur});
       return int{SLUICE_OK};
-    });
+    } catch (const record_error& e) {
+      report(e.index(), SLUICE_BLAME_RECORD, e.what());
+    } catch (const std::exception& e) {
+      report(cur.index, SLUICE_BLAME_READING, e.what());
+    } catch (...) {
+      report(cur.index, SLUICE_BLAME_READING, "unknown exception in plugin");
+    }
+    return SLUICE_ERROR;
   }
   static int watermark(void* p, int64_t t) noexcept {
     auto s = self(p);

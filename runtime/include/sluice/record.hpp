@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -36,30 +37,60 @@ private:
   const sluice_record* raw_;
 };
 
+/// Which record of its batch a process()/write() call is reading, and how many
+/// records the call had emitted before it started on that one. The SDK keeps
+/// it so a failure names its record and the host can drop what that record
+/// emitted before the stage threw.
+struct batch_cursor {
+  size_t index = static_cast<size_t>(-1);
+  uint64_t emitted_before = 0;
+  const uint64_t* emitted = nullptr; ///< the context's running emit count
+
+  void at(size_t i) noexcept {
+    if (i == index)
+      return;
+    index = i;
+    emitted_before = emitted ? *emitted : 0;
+  }
+};
+
 /// A read-only view of the records handed to one process()/write() call.
 class batch {
 public:
-  batch(const sluice_record* records, size_t n) noexcept : records_(records), n_(n) {}
+  batch(const sluice_record* records, size_t n, batch_cursor* cursor = nullptr) noexcept
+    : records_(records), n_(n), cursor_(cursor) {}
 
   size_t size() const noexcept { return n_; }
   bool empty() const noexcept { return n_ == 0; }
-  record operator[](size_t i) const noexcept { return record{records_[i]}; }
+  record operator[](size_t i) const noexcept {
+    if (cursor_)
+      cursor_->at(i);
+    return record{records_[i]};
+  }
 
   class iterator {
   public:
-    explicit iterator(const sluice_record* p) noexcept : p_(p) {}
-    record operator*() const noexcept { return record{*p_}; }
+    iterator(const sluice_record* p, const sluice_record* base, batch_cursor* c) noexcept
+      : p_(p), base_(base), c_(c) {}
+    record operator*() const noexcept {
+      if (c_)
+        c_->at(static_cast<size_t>(p_ - base_));
+      return record{*p_};
+    }
     iterator& operator++() noexcept { ++p_; return *this; }
     bool operator!=(const iterator& other) const noexcept { return p_ != other.p_; }
   private:
     const sluice_record* p_;
+    const sluice_record* base_;
+    batch_cursor* c_;
   };
-  iterator begin() const noexcept { return iterator{records_}; }
-  iterator end() const noexcept { return iterator{records_ + n_}; }
+  iterator begin() const noexcept { return iterator{records_, records_, cursor_}; }
+  iterator end() const noexcept { return iterator{records_ + n_, records_, cursor_}; }
 
 private:
   const sluice_record* records_;
   size_t n_;
+  batch_cursor* cursor_;
 };
 
 } // namespace sluice
