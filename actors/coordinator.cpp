@@ -104,10 +104,6 @@ caf::behavior coordinator(self_ptr self, std::shared_ptr<coordinator_setup> setu
   bool enabled = setup->store && setup->interval_ns;
   if (enabled)
     st.next_epoch = setup->store->committed_epoch() + 1;
-  self->set_exit_handler([=](caf::exit_msg& msg) {
-    self->state.setup->store.reset(); // close the store before the process ends (once instances let go)
-    self->quit(msg.reason);
-  });
   return {
     [=](wire_atom, std::vector<caf::actor>& sources, std::vector<caf::actor>& instances) {
       auto& st = self->state;

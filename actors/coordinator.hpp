@@ -14,8 +14,8 @@
 namespace sluice::actors {
 
 struct coordinator_setup {
-  /// null: checkpoints are off. Shared with the stage instances (keyed state); the exit handler
-  /// drops this reference, the last instance to end closes the store.
+  /// null: checkpoints are off. Shared with the stage instances (keyed state) and kept across
+  /// restarts; the supervisor drops this reference at the end, the last instance closes the store.
   std::shared_ptr<state::store> store;
   std::optional<int64_t> interval_ns;        ///< nullopt: checkpoints are off
   std::optional<int64_t> retain_interval_ns; ///< between retained copies; nullopt: none

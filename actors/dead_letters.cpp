@@ -19,7 +19,7 @@ dead_letter_log::dead_letter_log(std::shared_ptr<state::store> store, std::strin
   : store_(std::move(store)), instance_(std::move(instance)), stage_(std::move(stage)), plugin_(std::move(plugin)),
     version_(std::move(version)) {}
 
-void dead_letter_log::add(const sluice_record& r, const char* reason) {
+void dead_letter_log::add(const sluice_record& r, const char* reason, uint32_t attempts) {
   if (++count_ <= logged)
     spdlog::warn("[{}] dead letter: {} (record: {})", instance_, reason, text::printable({r.data, r.size}, 120));
   if (!store_)
@@ -29,6 +29,7 @@ void dead_letter_log::add(const sluice_record& r, const char* reason) {
   d.plugin = plugin_;
   d.version = version_;
   d.error = reason;
+  d.attempts = attempts;
   d.source = r.position.source ? r.position.source : stage_;
   d.partition = r.position.partition;
   d.offset = r.position.offset;

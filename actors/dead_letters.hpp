@@ -20,8 +20,8 @@ public:
   dead_letter_log(std::shared_ptr<state::store> store, std::string instance, std::string stage, std::string plugin,
                   std::string version);
 
-  /// Records one dead letter of `r` for `reason`; logs the first few.
-  void add(const sluice_record& r, const char* reason);
+  /// Records one dead letter of `r` for `reason` after `attempts` tries; logs the first few.
+  void add(const sluice_record& r, const char* reason, uint32_t attempts = 1);
 
   /// Stages the dead letters since the last checkpoint as part of checkpoint `epoch`.
   status stage(int64_t epoch);

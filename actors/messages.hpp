@@ -18,6 +18,8 @@ using elem_atom = caf::atom_constant<caf::atom("elem")>;
 using credit_atom = caf::atom_constant<caf::atom("credit")>;
 /// A source polls its plugin again.
 using pull_atom = caf::atom_constant<caf::atom("pull")>;
+/// A stage retries the batch in hand (after a backoff or while its breaker is open).
+using retry_atom = caf::atom_constant<caf::atom("retry")>;
 /// The supervisor asks sources to stop reading and end their streams.
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
 /// An instance finished: (done, report).

@@ -9,128 +9,13 @@
 
 #include <spdlog/spdlog.h>
 
-#include "actors/coordinator.hpp"
-#include "actors/stage_actor.hpp"
+#include "actors/messages.hpp"
+#include "actors/supervisor.hpp"
 #include "state/testing.hpp"
-#include "actors/stats.hpp"
 
 namespace sluice::actors {
 
 namespace {
-
-using exit_atom = caf::atom_constant<caf::atom("exitcode")>;
-
-struct supervisor_state {
-  std::vector<caf::actor> stages;
-  std::vector<caf::actor> sources;
-  std::vector<instance_report> reports;
-  caf::actor coordinator;
-  size_t expected = 0;
-  bool failed = false;
-  caf::actor waiter;
-  static inline const char* name = "sluice.supervisor";
-};
-
-struct supervisor_args {
-  plan::prepared* prep;
-  flow::gauge* in_flight;
-  caf::actor waiter;
-  std::string stats_file;
-  std::shared_ptr<coordinator_setup> checkpoints;
-  std::map<std::string, state::instance_state>* restored;
-};
-
-void finish(caf::stateful_actor<supervisor_state>* self, const supervisor_args& a, int code) {
-  auto& st = self->state;
-  write_summary(*a.prep, st.reports, *a.in_flight, a.stats_file, code);
-  self->send_exit(st.coordinator, caf::exit_reason::user_shutdown);
-  self->send(st.waiter, exit_atom::value, code);
-  self->quit();
-}
-
-caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self, supervisor_args a) {
-  auto& st = self->state;
-  st.waiter = a.waiter;
-  auto& prep = *a.prep;
-  auto& p = prep.pipeline;
-  auto& pl = prep.physical;
-  a.checkpoints->supervisor = caf::actor_cast<caf::actor>(self);
-  st.coordinator = spawn_coordinator(self->system(), a.checkpoints);
-  // Consumers first, so every instance is spawned knowing its destinations.
-  std::vector<std::vector<caf::actor>> spawned(p.stages.size());
-  auto order = p.topological_order();
-  for (auto it = order.rbegin(); it != order.rend(); ++it) {
-    auto s = static_cast<size_t>(*it);
-    auto& sc = p.stages[s];
-    spawned[s].resize(sc.parallelism);
-    for (uint32_t i = 0; i < sc.parallelism; ++i) {
-      stage_setup setup;
-      setup.prep = a.prep;
-      setup.stage = static_cast<int>(s);
-      setup.index = i;
-      setup.supervisor = caf::actor_cast<caf::actor>(self);
-      setup.in_flight = a.in_flight;
-      setup.coordinator = st.coordinator;
-      setup.checkpoints = a.checkpoints->store != nullptr;
-      setup.store = a.checkpoints->store; // set before any instance spawns; see stage_setup::store
-      if (auto r = a.restored->find(state_key(sc.name, i)); r != a.restored->end())
-        setup.restored = r->second;
-      for (auto e : pl.stages[s].out_edges) {
-        auto& ed = pl.edges[e];
-        auto& to = p.stages[static_cast<size_t>(ed.to)];
-        edge_wiring w;
-        w.plan_edge = e;
-        for (auto d : ed.destinations(i, to.parallelism)) {
-          w.dest.push_back(spawned[static_cast<size_t>(ed.to)][d]);
-          w.dest_channel.push_back(static_cast<uint32_t>(pl.channel_of(e, i, d)));
-        }
-        setup.outputs.push_back(std::move(w));
-      }
-      auto actor = spawn_stage(self->system(), std::move(setup));
-      self->monitor(actor);
-      spawned[s][i] = actor;
-      st.stages.push_back(actor);
-      if (prep.stages[s].stage->kind == SLUICE_KIND_SOURCE)
-        st.sources.push_back(actor);
-    }
-  }
-  st.expected = st.stages.size();
-  self->send(st.coordinator, wire_atom::value, st.sources, st.stages);
-  spdlog::info("pipeline {} running on node {}: {} stages, {} instances", p.name, p.node, p.stages.size(),
-               st.expected);
-  self->set_down_handler([=](caf::down_msg& dm) {
-    auto& st = self->state;
-    if (!dm.reason || st.failed)
-      return;
-    st.failed = true;
-    spdlog::error("a stage instance failed ({}); stopping the node", self->system().render(dm.reason));
-    for (auto& x : st.stages)
-      self->send_exit(x, caf::exit_reason::user_shutdown);
-    finish(self, a, 1);
-  });
-  return {
-    [=](done_atom, instance_report& r) {
-      auto& st = self->state;
-      st.reports.push_back(std::move(r));
-      if (st.reports.size() == st.expected && !st.failed)
-        finish(self, a, 0);
-    },
-    [=](failed_atom, const std::string&) {
-      auto& st = self->state;
-      if (st.failed)
-        return;
-      st.failed = true;
-      for (auto& x : st.stages)
-        self->send_exit(x, caf::exit_reason::user_shutdown);
-      finish(self, a, 1);
-    },
-    [=](stop_atom) {
-      spdlog::info("stopping: sources end their streams, sinks finish");
-      for (auto& s : self->state.sources)
-        self->send(s, stop_atom::value);
-    },
-  };
-}
 
 /// Loud on purpose: the node goes back to an older checkpoint and replays from there.
 void report_recovery(const std::string& dir, const state::recovery_report& r) {
@@ -216,8 +101,8 @@ int run_node(plan::prepared& prep, const run_options& opts) {
     caf::actor_system sys{cfg};
     flow::gauge in_flight;
     caf::scoped_actor waiter{sys};
-    auto sup = sys.spawn(supervisor, supervisor_args{&prep, &in_flight, waiter, opts.stats_file, checkpoints,
-                                                     &restored});
+    auto sup = spawn_supervisor(sys, supervisor_args{&prep, &in_flight, waiter, opts.stats_file, checkpoints,
+                                                     std::move(restored)});
     std::atomic<bool> done{false};
     std::thread signals([&] {
       int stops = 0;

@@ -1,5 +1,5 @@
 #include "actors/stage_actor.hpp"
-#include "actors/dead_letters.hpp"
+#include "actors/stage_host.hpp"
 
 #include <chrono>
 
@@ -19,32 +19,13 @@ using namespace std::chrono_literals;
 constexpr auto watermark_period = 200ms;
 constexpr auto idle_poll = 20ms;
 
-class stage_actor : public caf::event_based_actor, public plugin::emitter {
+class stage_actor : public caf::event_based_actor, public stage_host {
 public:
   stage_actor(caf::actor_config& cfg, stage_setup s)
-    : caf::event_based_actor(cfg), setup_(std::move(s)),
-      cfg_(setup_.prep->pipeline.stages[static_cast<size_t>(setup_.stage)]),
+    : caf::event_based_actor(cfg), stage_host(std::move(s)),
       inputs_(setup_.prep->physical.stages[static_cast<size_t>(setup_.stage)].channels[setup_.index].size(),
-              setup_.prep->pipeline.guarantee == "exactly-once"),
-      dead_(setup_.checkpoints ? setup_.store : nullptr, state_key(cfg_.name, setup_.index), cfg_.name,
-            setup_.prep->stages[static_cast<size_t>(setup_.stage)].stage->name,
-            setup_.prep->stages[static_cast<size_t>(setup_.stage)].stage->version) {
-    auto& prep = *setup_.prep;
-    auto& sp = prep.physical.stages[static_cast<size_t>(setup_.stage)];
-    auto batch_size = prep.pipeline.batch_size;
-    is_source_ = prep.stages[static_cast<size_t>(setup_.stage)].stage->kind == SLUICE_KIND_SOURCE;
+              setup_.prep->pipeline.guarantee == "exactly-once") {
     upstream_.resize(inputs_.channels());
-    ports_.reserve(sp.ports.size());
-    for (size_t i = 0; i < sp.ports.size(); ++i)
-      ports_.emplace_back(batch_size);
-    for (auto& w : setup_.outputs) {
-      auto& pe = prep.physical.edges[w.plan_edge];
-      edges_.push_back(std::make_unique<flow::edge>(pe.kind, pe.key, w.dest.size(), batch_size, setup_.in_flight));
-      ports_[pe.port].add_edge(edges_.back().get());
-    }
-    report_.stage = cfg_.name;
-    report_.index = setup_.index;
-    report_.plugin = cfg_.plugin;
   }
 
   const char* name() const override { return "sluice.stage"; }
@@ -62,21 +43,9 @@ public:
   }
 
   caf::behavior make_behavior() override {
-    auto& prep = *setup_.prep;
-    auto s = static_cast<size_t>(setup_.stage);
-    inst_ = std::make_unique<plugin::instance>(prep.stages[s], prep.options[s], cfg_.name,
-                                               prep.pipeline.name, setup_.index, cfg_.parallelism, this,
-                                               setup_.store);
-    if (auto st = inst_->create(setup_.checkpoints ? SLUICE_HOST_CHECKPOINTS : 0); st.failed()) {
-      fail(st.message());
+    if (std::string error; !start_plugin(error)) {
+      fail(error);
       return {};
-    }
-    if (setup_.restored) {
-      failpoint("during_restore");
-      if (auto st = inst_->restore(setup_.restored->bytes, setup_.restored->schema_version); st.failed()) {
-        fail(st.message());
-        return {};
-      }
     }
     for (size_t k = 0; k < setup_.outputs.size(); ++k)
       for (size_t d = 0; d < setup_.outputs[k].dest.size(); ++d)
@@ -104,6 +73,11 @@ public:
         maybe_done();
       },
       [=](pull_atom) { pull(); },
+      [=](retry_atom) {
+        retry_scheduled_ = false;
+        if (continue_work())
+          pump();
+      },
       [=](barrier_atom, int64_t epoch) {
         if (!is_source_ || ended_)
           return;
@@ -135,37 +109,6 @@ private:
     uint32_t dest = 0;
   };
 
-  // plugin::emitter
-  void emit(uint32_t port, const sluice_record& r) override {
-    if (port >= ports_.size()) {
-      spdlog::warn("[{}] emitted to port {}, which the stage does not declare; record dropped",
-                   inst_->label(), port);
-      inst_->count("bad_port", 1);
-      return;
-    }
-    if (is_source_) {
-      sluice_record c = r;
-      if (!c.position.source)
-        c.position.source = cfg_.name.c_str();
-      if (c.event_time_ns != SLUICE_NO_TIME && c.event_time_ns > max_event_time_)
-        max_event_time_ = c.event_time_ns;
-      ports_[port].append(c);
-      return;
-    }
-    ports_[port].append(r);
-  }
-
-  void dead_letter(const sluice_record& r, const char* reason) override {
-    dead_.add(r, reason); // kept with the next checkpoint when there are checkpoints
-  }
-
-  bool blocked() const {
-    for (auto& e : edges_)
-      if (e->blocked())
-        return true;
-    return false;
-  }
-
   void drain() {
     for (size_t k = 0; k < edges_.size(); ++k) {
       auto& w = setup_.outputs[k];
@@ -175,19 +118,41 @@ private:
     }
   }
 
-  void flush_ports() {
-    for (auto& p : ports_)
-      p.flush();
-  }
-
   void control(const element& e) {
     for (auto& p : ports_)
       p.control(e);
     drain();
   }
 
+  /// Runs the batch in hand under on_error (and the breaker): true once it is
+  /// through, false while a retry waits or after the stage failed.
+  bool continue_work() {
+    if (!work_ || ended_)
+      return false;
+    auto o = runner_.run(std::chrono::steady_clock::now());
+    if (o.what == faults::runner::outcome::wait) {
+      if (!retry_scheduled_) {
+        retry_scheduled_ = true;
+        delayed_send(caf::actor_cast<caf::actor>(this), std::max(o.delay, decltype(o.delay){1}), retry_atom::value);
+      }
+      return false;
+    }
+    if (setup_.in_flight)
+      setup_.in_flight->sub(static_cast<int64_t>(work_->size()));
+    work_.reset();
+    if (o.what == faults::runner::outcome::failed) {
+      fail(o.message);
+      return false;
+    }
+    flush_ports();
+    drain();
+    auto& up = upstream_[work_channel_];
+    send(up.who, credit_atom::value, up.edge, up.dest, uint32_t{1});
+    return true;
+  }
+
   void pump() {
-    while (!ended_ && !blocked()) {
+    while (!ended_ && !work_ && !blocked()) {
       auto it = inputs_.next();
       if (!it)
         break;
@@ -197,15 +162,11 @@ private:
           auto n = e.data->size();
           report_.records_in += n;
           ++report_.batches_in;
-          auto st = inst_->process(e.data->records(), n);
-          if (setup_.in_flight)
-            setup_.in_flight->sub(static_cast<int64_t>(n));
-          if (st.failed())
-            return fail(st.message());
-          flush_ports();
-          drain();
-          auto& up = upstream_[it->channel];
-          send(up.who, credit_atom::value, up.edge, up.dest, uint32_t{1});
+          work_ = std::move(e.data);
+          work_channel_ = it->channel;
+          runner_.start(work_->records(), n);
+          if (!continue_work())
+            return; // waiting for a retry, or failed
           break;
         }
         case element::kind::watermark:
@@ -347,22 +308,16 @@ private:
     quit(caf::make_error(caf::sec::runtime_error, msg));
   }
 
-  stage_setup setup_;
-  const config::stage_config& cfg_;
-  std::unique_ptr<plugin::instance> inst_;
-  std::vector<flow::output_port> ports_;
-  std::vector<std::unique_ptr<flow::edge>> edges_;
   flow::input_set inputs_;
-  dead_letter_log dead_;
   std::vector<upstream> upstream_;
-  bool is_source_ = false;
+  flow::batch_ptr work_; ///< the batch in hand, until the runner is through with it
+  uint32_t work_channel_ = 0;
+  bool retry_scheduled_ = false;
   bool ended_ = false;
   bool reported_ = false;
   bool pull_scheduled_ = false;
   bool stopping_ = false;
   bool source_done_ = false;
-  instance_report report_;
-  int64_t max_event_time_ = INT64_MIN;
   int64_t last_watermark_ = INT64_MIN;
   std::chrono::steady_clock::time_point last_watermark_time_{};
 };

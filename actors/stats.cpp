@@ -47,7 +47,8 @@ std::string json_map(const Map& m) {
 } // namespace
 
 void write_summary(const plan::prepared& prep, const std::vector<instance_report>& reports,
-                   const flow::gauge& in_flight, const std::string& stats_file, int exit_code) {
+                   const flow::gauge& in_flight, const std::string& stats_file, int exit_code,
+                   uint32_t restarts) {
   auto sorted = reports;
   std::sort(sorted.begin(), sorted.end(), [&](auto& a, auto& b) {
     auto ia = prep.pipeline.index_of(a.stage), ib = prep.pipeline.index_of(b.stage);
@@ -66,7 +67,7 @@ void write_summary(const plan::prepared& prep, const std::vector<instance_report
     return;
   std::ofstream out{stats_file};
   out << "{\"pipeline\":\"" << json_escape(prep.pipeline.name) << "\",\"node\":\"" << json_escape(prep.pipeline.node)
-      << "\",\"exit_code\":" << exit_code << ",\"batch_size\":" << prep.pipeline.batch_size
+      << "\",\"exit_code\":" << exit_code << ",\"restarts\":" << restarts << ",\"batch_size\":" << prep.pipeline.batch_size
       << ",\"credits\":" << prep.pipeline.credits << ",\"in_flight_max\":" << in_flight.max()
       << ",\"in_flight_bound\":" << bound << ",\"instances\":[";
   for (size_t i = 0; i < sorted.size(); ++i) {

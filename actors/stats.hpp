@@ -16,6 +16,7 @@ namespace sluice::actors {
 int64_t in_flight_bound(const plan::prepared& prep);
 
 void write_summary(const plan::prepared& prep, const std::vector<instance_report>& reports,
-                   const flow::gauge& in_flight, const std::string& stats_file, int exit_code);
+                   const flow::gauge& in_flight, const std::string& stats_file, int exit_code,
+                   uint32_t restarts = 0);
 
 } // namespace sluice::actors

@@ -12,7 +12,7 @@
 namespace sluice::config {
 
 const std::vector<std::string> reserved_stage_keys = {
-  "name", "plugin", "inputs", "parallelism", "partition", "key", "node", "nodes"};
+  "name", "plugin", "inputs", "parallelism", "partition", "key", "node", "nodes", "restart", "on_error", "breaker"};
 
 const char* to_string(partition_kind k) {
   switch (k) {
@@ -182,7 +182,8 @@ void read_stage(const toml::table& t, pipeline& p, reader& r) {
         r.fail(v, "a stage takes `node` or `nodes`, not both");
       else if (r.get(v, "nodes", s.nodes) && s.nodes.empty())
         r.fail(v, "`nodes` is empty; expected at least one node name");
-    }
+    } else if (key == "restart" || key == "on_error" || key == "breaker")
+      read_fault_policy(key, v, s, r);
     // everything else is a plugin option, checked against the plugin's table later
   }
   if (s.name.empty())

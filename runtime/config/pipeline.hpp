@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "faults/policy.hpp"
+
 namespace toml {
 inline namespace v3 {
 class table;
@@ -53,6 +55,9 @@ struct stage_config {
   location where;                 ///< the [[stage]] header
   location plugin_where;
   const toml::table* table = nullptr; ///< all keys, for plugin options
+  faults::restart_policy restart;
+  faults::on_error_policy on_error;
+  faults::breaker_policy breaker; ///< sinks only
 };
 
 struct node_config {

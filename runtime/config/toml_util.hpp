@@ -36,6 +36,9 @@ private:
   std::vector<diagnostic> errors_;
 };
 
+/// Reads `restart`, `on_error` or `breaker` of a [[stage]] (config/faults.cpp).
+void read_fault_policy(const std::string& key, const toml::node& v, stage_config& s, reader& r);
+
 /// Replaces ${NAME} and ${NAME:-default} in every string of `t`.
 /// ${SLUICE_NODE} is `node` even where the environment lacks it.
 void substitute_env(toml::table& t, const std::string& node, reader& r);

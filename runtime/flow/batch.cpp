@@ -28,6 +28,13 @@ void batch::append(const sluice_record& r) {
   records_.push_back(c);
 }
 
+void batch::truncate(size_t n) {
+  if (n >= records_.size())
+    return;
+  used_ = reinterpret_cast<uintptr_t>(records_[n].data); // offsets until seal(): where record n began
+  records_.resize(n);
+}
+
 void batch::seal() {
   if (sealed_)
     return;

@@ -18,6 +18,8 @@ public:
 
   /// Copies `r` (bytes and key) into the arena. Only before seal().
   void append(const sluice_record& r);
+  /// Keeps the first `n` records. Only before seal().
+  void truncate(size_t n);
   /// Fixes record pointers and pads the arena; the batch is immutable after.
   void seal();
 

@@ -17,6 +17,8 @@ public:
     }
   }
   void sub(int64_t n) noexcept { now_.fetch_sub(n, std::memory_order_relaxed); }
+  /// After a restart: what was in flight is gone (the high-water mark stays).
+  void clear() noexcept { now_.store(0, std::memory_order_relaxed); }
   int64_t now() const noexcept { return now_.load(std::memory_order_relaxed); }
   int64_t max() const noexcept { return max_.load(std::memory_order_relaxed); }
 

@@ -4,13 +4,35 @@ namespace sluice::flow {
 
 void output_port::append(const sluice_record& r) {
   ++records_out_;
+  ++since_hold_;
   if (edges_.empty())
     return; // nobody reads this port: records are counted and dropped
   if (!open_)
     open_ = std::make_shared<batch>(batch_size_, batch_size_ * avg_bytes_);
   open_->append(r);
-  if (open_->size() >= batch_size_)
+  if (!held_ && open_->size() >= batch_size_)
     flush();
+}
+
+void output_port::hold() {
+  held_ = true;
+  since_hold_ = 0;
+}
+
+void output_port::release() {
+  held_ = false;
+  if (open_ && open_->size() >= batch_size_)
+    flush();
+}
+
+void output_port::take_back(size_t keep) {
+  if (keep >= since_hold_)
+    return;
+  auto drop = since_hold_ - keep;
+  records_out_ -= drop;
+  since_hold_ = keep;
+  if (open_)
+    open_->truncate(open_->size() - drop);
 }
 
 void output_port::flush() {

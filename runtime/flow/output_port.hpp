@@ -20,6 +20,12 @@ public:
   void flush();
   /// Flushes, then queues `c` on every edge.
   void control(const element& c);
+  /// While held (one plugin call), the open batch is not sent even when full,
+  /// so what the call emitted can still be taken back. Releasing sends a full batch.
+  void hold();
+  void release();
+  /// Keeps the first `keep` records appended since hold().
+  void take_back(size_t keep);
 
   const std::vector<edge*>& edges() const noexcept { return edges_; }
   uint64_t records_out() const noexcept { return records_out_; }
@@ -29,6 +35,8 @@ private:
   std::vector<edge*> edges_;
   std::shared_ptr<batch> open_;
   uint64_t records_out_ = 0;
+  bool held_ = false;
+  size_t since_hold_ = 0;
   size_t avg_bytes_ = 256;
 };
 

@@ -30,6 +30,7 @@ instance::instance(resolved stage, std::shared_ptr<const option_set> options, st
   host_.gauge = &on_gauge;
   host_.dead_letter = &on_dead_letter;
   host_.failpoint = &on_failpoint;
+  host_.fail_record = &on_fail_record;
   host_.state_get = &on_state_get;
   host_.state_put = &on_state_put;
   host_.state_delete = &on_state_delete;
@@ -69,6 +70,19 @@ result<int> instance::poll(size_t max) {
 
 status instance::process(const sluice_record* records, size_t n) {
   return check(stage_.stage->process(self_, records, n), "process");
+}
+
+bool instance::process(const sluice_record* records, size_t n, call_failure& failure) {
+  failure = {};
+  last_error_.clear();
+  failure_ = &failure;
+  int rc = stage_.stage->process(self_, records, n);
+  failure_ = nullptr;
+  if (rc >= 0)
+    return true;
+  failure.message = last_error_.empty() ? "no reason given" : last_error_;
+  last_error_.clear();
+  return false;
 }
 
 status instance::watermark(int64_t t) {
@@ -158,6 +172,17 @@ void instance::on_dead_letter(void* ctx, const sluice_record* rec, const char* r
   self->counters_["dead_letters"] += 1;
   if (rec)
     self->out_->dead_letter(*rec, reason ? reason : "");
+}
+
+void instance::on_fail_record(void* ctx, size_t index, size_t emitted, uint32_t blame, const char* message) {
+  auto self = static_cast<instance*>(ctx);
+  on_fail(ctx, message);
+  if (!self->failure_)
+    return; // outside process(): an ordinary failure
+  self->failure_->has_record = true;
+  self->failure_->index = index;
+  self->failure_->emitted = emitted;
+  self->failure_->blame = blame;
 }
 
 template <class F>

@@ -21,6 +21,16 @@ public:
   virtual void dead_letter(const sluice_record& r, const char* reason) = 0;
 };
 
+/// Why a process() call failed: the plugin's message and, when it named one,
+/// the record (ABI 1.1 fail_record).
+struct call_failure {
+  std::string message;
+  bool has_record = false;
+  size_t index = 0;      ///< the failing record within the call's records
+  size_t emitted = 0;    ///< records emitted by the call before that record
+  uint32_t blame = 0;    ///< SLUICE_BLAME_*
+};
+
 class instance {
 public:
   /// `store` holds the keyed state's committed layer (null: keyed state in memory only); the
@@ -38,6 +48,8 @@ public:
   /// Source: emits up to `max` records; SLUICE_OK, SLUICE_END, SLUICE_AGAIN or an error.
   result<int> poll(size_t max);
   status process(const sluice_record* records, size_t n);
+  /// process() that reports a failure's details instead of a status; true on success.
+  bool process(const sluice_record* records, size_t n, call_failure& failure);
   status watermark(int64_t t);
   status flush();
   status finish();
@@ -72,6 +84,7 @@ private:
   static void on_count(void* ctx, const char* name, int64_t delta);
   static void on_gauge(void* ctx, const char* name, int64_t value);
   static void on_dead_letter(void* ctx, const sluice_record* rec, const char* reason);
+  static void on_fail_record(void* ctx, size_t index, size_t emitted, uint32_t blame, const char* message);
   static void on_failpoint(void* ctx, const char* name);
   static int on_state_get(void* ctx, const char* key, size_t key_size, sluice_bytes* out);
   static int on_state_put(void* ctx, const char* key, size_t key_size, const char* value, size_t value_size);
@@ -89,6 +102,7 @@ private:
   sluice_host host_{};
   void* self_ = nullptr;
   std::string last_error_;
+  call_failure* failure_ = nullptr; ///< where fail_record reports during a process() call
   std::string state_error_; ///< why the last state service call returned -1; joins last_error_
   std::string state_value_; ///< state_get's answer, lent to the plugin until the next state call
   state::keyed_state keyed_;

@@ -97,19 +97,22 @@ BOOST_AUTO_TEST_CASE(key_partitioning_sends_each_key_to_one_instance) {
     BOOST_TEST(instances.size() == 1u, category);
 }
 
-BOOST_AUTO_TEST_CASE(a_failing_plugin_stops_the_node_with_exit_one_and_its_message) {
+BOOST_AUTO_TEST_CASE(a_plugin_failing_past_its_restart_limit_stops_the_node_with_exit_one_and_its_message) {
   temp_dir t;
   auto stages = test_plugins() + "/test-stages.so#";
   write_file(t / "p.toml",
              "[[stage]]\nname = \"src\"\nplugin = \"" + stages + "seq-source\"\ncount = 5000\n\n"
              "[[stage]]\nname = \"boom\"\nplugin = \"" + stages + "failing-transform\"\ninputs = [\"src\"]\n"
-             "fail_at = 1234\n\n"
+             "fail_at = 1234\non_error = { retries = 0, then = \"fail\" }\n"
+             "restart = { max = 1, backoff = \"10ms..10ms\" }\n\n"
              "[[stage]]\nname = \"sink\"\nplugin = \"stdout-sink\"\ninputs = [\"boom\"]\n");
   auto o = run_sluice({"run", "--config", t / "p.toml"});
   BOOST_TEST(o.exit_code == 1, o.err);
-  BOOST_TEST(o.err.find("boom#0 (failing-transform) failed in process: refusing record 1234 on purpose") !=
-               std::string::npos,
+  BOOST_TEST(o.err.find("boom#0 (failing-transform) failed on a record after 1 attempt(s): refusing record 1234 "
+                        "on purpose") != std::string::npos,
              o.err);
+  BOOST_TEST(o.err.find("restarting the pipeline") != std::string::npos, o.err);
+  BOOST_TEST(o.err.find("node unhealthy: stage boom failed 2 time(s)") != std::string::npos, o.err);
   BOOST_TEST(o.err.find("terminate called") == std::string::npos);
 }
 

@@ -28,4 +28,12 @@ private:
   size_t index_;
 };
 
+/// Thrown by a sink's write() when none of the call's records got through
+/// (the destination is down, a whole request failed): the host hands it the
+/// same records again, behind the stage's circuit breaker.
+class delivery_error : public stage_error {
+public:
+  using stage_error::stage_error;
+};
+
 } // namespace sluice

@@ -100,6 +100,8 @@ struct trampolines {
       return int{SLUICE_OK};
     } catch (const record_error& e) {
       report(e.index(), SLUICE_BLAME_RECORD, e.what());
+    } catch (const delivery_error& e) {
+      s->host.fail(s->host.ctx, e.what()); // no record: the whole call failed
     } catch (const std::exception& e) {
       report(cur.index, SLUICE_BLAME_READING, e.what());
     } catch (...) {

@@ -1,0 +1,126 @@
+#include "actors/stage_host.hpp"
+
+#include "core/failpoint.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace sluice::actors {
+
+namespace {
+
+const plugin::resolved& prepared(const stage_setup& s) {
+  return s.prep->stages[static_cast<size_t>(s.stage)];
+}
+
+} // namespace
+
+stage_host::stage_host(stage_setup s)
+  : setup_(std::move(s)), cfg_(setup_.prep->pipeline.stages[static_cast<size_t>(setup_.stage)]),
+    dead_(setup_.checkpoints ? setup_.store : nullptr, state_key(cfg_.name, setup_.index), cfg_.name,
+          prepared(setup_).stage->name, prepared(setup_).stage->version),
+    runner_(prepared(setup_).stage->kind == SLUICE_KIND_SINK, cfg_.on_error, cfg_.breaker, *this) {
+  auto& prep = *setup_.prep;
+  auto& sp = prep.physical.stages[static_cast<size_t>(setup_.stage)];
+  auto batch_size = prep.pipeline.batch_size;
+  is_source_ = prepared(setup_).stage->kind == SLUICE_KIND_SOURCE;
+  ports_.reserve(sp.ports.size());
+  for (size_t i = 0; i < sp.ports.size(); ++i)
+    ports_.emplace_back(batch_size);
+  for (auto& w : setup_.outputs) {
+    auto& pe = prep.physical.edges[w.plan_edge];
+    edges_.push_back(std::make_unique<flow::edge>(pe.kind, pe.key, w.dest.size(), batch_size, setup_.in_flight));
+    ports_[pe.port].add_edge(edges_.back().get());
+  }
+  report_.stage = cfg_.name;
+  report_.index = setup_.index;
+  report_.plugin = cfg_.plugin;
+}
+
+bool stage_host::start_plugin(std::string& error) {
+  auto& prep = *setup_.prep;
+  auto s = static_cast<size_t>(setup_.stage);
+  inst_ = std::make_unique<plugin::instance>(prep.stages[s], prep.options[s], cfg_.name, prep.pipeline.name,
+                                             setup_.index, cfg_.parallelism, this, setup_.store);
+  if (auto st = inst_->create(setup_.checkpoints ? SLUICE_HOST_CHECKPOINTS : 0); st.failed()) {
+    error = st.message();
+    return false;
+  }
+  if (setup_.restored) {
+    failpoint("during_restore");
+    if (auto st = inst_->restore(setup_.restored->bytes, setup_.restored->schema_version); st.failed()) {
+      error = st.message();
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string stage_host::label() const {
+  return inst_->label() + " (" + inst_->desc().name + ")";
+}
+
+void stage_host::emit(uint32_t port, const sluice_record& r) {
+  if (port >= ports_.size()) {
+    spdlog::warn("[{}] emitted to port {}, which the stage does not declare; record dropped", inst_->label(), port);
+    inst_->count("bad_port", 1);
+    return;
+  }
+  if (in_call_)
+    call_ports_.push_back(port);
+  if (is_source_) {
+    sluice_record c = r;
+    if (!c.position.source)
+      c.position.source = cfg_.name.c_str();
+    if (c.event_time_ns != SLUICE_NO_TIME && c.event_time_ns > max_event_time_)
+      max_event_time_ = c.event_time_ns;
+    ports_[port].append(c);
+    return;
+  }
+  ports_[port].append(r);
+}
+
+void stage_host::dead_letter(const sluice_record& r, const char* reason) {
+  dead_.add(r, reason); // kept with the next checkpoint when there are checkpoints
+}
+
+void stage_host::dead_letter(const sluice_record& r, const std::string& reason, uint32_t attempts) {
+  inst_->count("dead_letters", 1);
+  dead_.add(r, reason.c_str(), attempts);
+}
+
+bool stage_host::call(const sluice_record* records, size_t n, plugin::call_failure& f) {
+  call_ports_.clear();
+  for (auto& p : ports_)
+    p.hold();
+  in_call_ = true;
+  bool ok = inst_->process(records, n, f);
+  in_call_ = false;
+  if (ok)
+    for (auto& p : ports_)
+      p.release();
+  return ok;
+}
+
+void stage_host::discard_emitted(size_t keep) {
+  std::vector<size_t> kept(ports_.size(), 0);
+  for (size_t i = 0; i < keep && i < call_ports_.size(); ++i)
+    ++kept[call_ports_[i]];
+  for (size_t p = 0; p < ports_.size(); ++p) {
+    ports_[p].take_back(kept[p]);
+    ports_[p].release();
+  }
+}
+
+bool stage_host::blocked() const {
+  for (auto& e : edges_)
+    if (e->blocked())
+      return true;
+  return false;
+}
+
+void stage_host::flush_ports() {
+  for (auto& p : ports_)
+    p.flush();
+}
+
+} // namespace sluice::actors

@@ -1,0 +1,56 @@
+/// What a stage actor is apart from its messages: the plugin instance, its
+/// output ports and edges, its dead letters, and the services the plugin and
+/// the fault runner call back into. No CAF here.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "actors/dead_letters.hpp"
+#include "actors/messages.hpp"
+#include "actors/stage_actor.hpp"
+#include "faults/runner.hpp"
+#include "flow/edge.hpp"
+#include "flow/output_port.hpp"
+#include "plugin/instance.hpp"
+
+namespace sluice::actors {
+
+class stage_host : public plugin::emitter, public faults::runner_host {
+public:
+  explicit stage_host(stage_setup s);
+
+  // plugin::emitter
+  void emit(uint32_t port, const sluice_record& r) override;
+  void dead_letter(const sluice_record& r, const char* reason) override;
+
+  // faults::runner_host
+  bool call(const sluice_record* records, size_t n, plugin::call_failure& f) override;
+  void discard_emitted(size_t keep) override;
+  void dead_letter(const sluice_record& r, const std::string& reason, uint32_t attempts) override;
+  void count(const char* name, int64_t delta) override { inst_->count(name, delta); }
+  std::string label() const override;
+
+protected:
+  bool blocked() const;
+  void flush_ports();
+  /// Creates the plugin object and restores its committed state; false on failure (`error` says why).
+  bool start_plugin(std::string& error);
+
+  stage_setup setup_;
+  const config::stage_config& cfg_;
+  std::unique_ptr<plugin::instance> inst_;
+  std::vector<flow::output_port> ports_;
+  std::vector<std::unique_ptr<flow::edge>> edges_;
+  dead_letter_log dead_;
+  faults::runner runner_;
+  bool is_source_ = false;
+  instance_report report_;
+  int64_t max_event_time_ = INT64_MIN;
+
+private:
+  std::vector<uint32_t> call_ports_; ///< the port of each record emitted by the current call
+  bool in_call_ = false;
+};
+
+} // namespace sluice::actors

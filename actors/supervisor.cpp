@@ -1,0 +1,233 @@
+#include "actors/supervisor.hpp"
+
+#include <chrono>
+#include <deque>
+#include <set>
+
+#include <spdlog/spdlog.h>
+
+#include "actors/messages.hpp"
+#include "actors/stage_actor.hpp"
+#include "actors/stats.hpp"
+#include "core/text.hpp"
+
+namespace sluice::actors {
+
+namespace {
+
+using clock = std::chrono::steady_clock;
+/// Supervisor -> itself: start the next incarnation after the restart backoff.
+using respawn_atom = caf::atom_constant<caf::atom("respawn")>;
+
+struct supervisor_state {
+  supervisor_args args;
+  std::vector<caf::actor> stages;
+  std::vector<caf::actor> sources;
+  std::map<caf::actor_addr, int> stage_of; ///< current incarnation: actor -> stage index
+  std::set<caf::actor_addr> alive;         ///< current incarnation, coordinator included
+  std::vector<instance_report> reports;
+  caf::actor coordinator;
+  bool finished = false;
+  bool restarting = false;
+  bool stopping = false; ///< SIGINT/SIGTERM: sources stop, also after a restart
+  uint32_t restarts = 0;
+  int64_t restart_delay_ns = 0;
+  std::map<int, std::deque<clock::time_point>> failures; ///< per stage, within its window
+  static inline const char* name = "sluice.supervisor";
+};
+
+using self_ptr = caf::stateful_actor<supervisor_state>*;
+
+void finish(self_ptr self, int code) {
+  auto& st = self->state;
+  if (st.finished)
+    return;
+  st.finished = true;
+  auto& a = st.args;
+  for (auto& x : st.stages)
+    self->send_exit(x, caf::exit_reason::user_shutdown);
+  write_summary(*a.prep, st.reports, *a.in_flight, a.stats_file, code, st.restarts);
+  self->send_exit(st.coordinator, caf::exit_reason::user_shutdown);
+  a.checkpoints->store.reset(); // the last instance to let go closes the store
+  self->send(a.waiter, exit_atom::value, code);
+  self->quit();
+}
+
+/// Spawns the coordinator and every instance, consumers first, so every
+/// instance starts knowing its destinations.
+void spawn_all(self_ptr self) {
+  auto& st = self->state;
+  auto& a = st.args;
+  auto& prep = *a.prep;
+  auto& p = prep.pipeline;
+  auto& pl = prep.physical;
+  st.stages.clear();
+  st.sources.clear();
+  st.stage_of.clear();
+  st.alive.clear();
+  st.reports.clear();
+  a.checkpoints->supervisor = caf::actor_cast<caf::actor>(self);
+  st.coordinator = spawn_coordinator(self->system(), a.checkpoints);
+  self->monitor(st.coordinator);
+  st.alive.insert(st.coordinator.address());
+  std::vector<std::vector<caf::actor>> spawned(p.stages.size());
+  auto order = p.topological_order();
+  for (auto it = order.rbegin(); it != order.rend(); ++it) {
+    auto s = static_cast<size_t>(*it);
+    auto& sc = p.stages[s];
+    spawned[s].resize(sc.parallelism);
+    for (uint32_t i = 0; i < sc.parallelism; ++i) {
+      stage_setup setup;
+      setup.prep = a.prep;
+      setup.stage = static_cast<int>(s);
+      setup.index = i;
+      setup.supervisor = caf::actor_cast<caf::actor>(self);
+      setup.in_flight = a.in_flight;
+      setup.coordinator = st.coordinator;
+      setup.checkpoints = a.checkpoints->store != nullptr;
+      setup.store = a.checkpoints->store;
+      if (auto r = a.restored.find(state_key(sc.name, i)); r != a.restored.end())
+        setup.restored = r->second;
+      for (auto e : pl.stages[s].out_edges) {
+        auto& ed = pl.edges[e];
+        auto& to = p.stages[static_cast<size_t>(ed.to)];
+        edge_wiring w;
+        w.plan_edge = e;
+        for (auto d : ed.destinations(i, to.parallelism)) {
+          w.dest.push_back(spawned[static_cast<size_t>(ed.to)][d]);
+          w.dest_channel.push_back(static_cast<uint32_t>(pl.channel_of(e, i, d)));
+        }
+        setup.outputs.push_back(std::move(w));
+      }
+      auto actor = spawn_stage(self->system(), std::move(setup));
+      self->monitor(actor);
+      spawned[s][i] = actor;
+      st.stages.push_back(actor);
+      st.stage_of[actor.address()] = static_cast<int>(s);
+      st.alive.insert(actor.address());
+      if (prep.stages[s].stage->kind == SLUICE_KIND_SOURCE)
+        st.sources.push_back(actor);
+    }
+  }
+  self->send(st.coordinator, wire_atom::value, st.sources, st.stages);
+  if (st.stopping)
+    for (auto& s : st.sources)
+      self->send(s, stop_atom::value);
+}
+
+/// The committed states again: what the next incarnation starts from.
+bool reload_committed(self_ptr self) {
+  auto& a = self->state.args;
+  a.restored.clear();
+  auto& store = a.checkpoints->store;
+  if (!store)
+    return true; // no checkpoints: a restart starts over
+  if (auto s = store->drop_uncommitted(); s.failed()) {
+    spdlog::error("{}", s.message());
+    return false;
+  }
+  auto states = store->committed_states();
+  if (!states) {
+    spdlog::error("{}", states.message());
+    return false;
+  }
+  for (auto& [key, st] : *states)
+    a.restored.emplace(key, st);
+  spdlog::info("restarting from checkpoint {} ({} instance states)", store->committed_epoch(), a.restored.size());
+  return true;
+}
+
+/// An instance of stage `s` failed: restart everything from the committed
+/// checkpoint, unless the stage failed more than `restart.max` times within
+/// `restart.within`.
+void on_stage_failure(self_ptr self, int s, const std::string& why) {
+  auto& st = self->state;
+  auto& sc = st.args.prep->pipeline.stages[static_cast<size_t>(s)];
+  auto& policy = sc.restart;
+  auto now = clock::now();
+  auto& times = st.failures[s];
+  while (!times.empty() && now - times.front() > std::chrono::nanoseconds{policy.within_ns})
+    times.pop_front();
+  times.push_back(now);
+  if (times.size() > policy.max) {
+    spdlog::error("node unhealthy: stage {} failed {} time(s) within {} (restart.max = {}); last: {}. Exiting so "
+                  "that systemd or Kubernetes restarts the node; it resumes from the last checkpoint",
+                  sc.name, times.size(), text::format_duration(policy.within_ns), policy.max, why);
+    return finish(self, 1);
+  }
+  st.restarting = true;
+  st.restart_delay_ns = policy.wait.delay(static_cast<uint32_t>(times.size()));
+  spdlog::warn("stage {} failed ({}); restarting the pipeline from the last checkpoint in {} (failure {} of {} "
+               "allowed within {})", sc.name, why, text::format_duration(st.restart_delay_ns), times.size(),
+               policy.max, text::format_duration(policy.within_ns));
+  for (auto& x : st.stages)
+    self->send_exit(x, caf::exit_reason::user_shutdown);
+  self->send_exit(st.coordinator, caf::exit_reason::user_shutdown);
+}
+
+caf::behavior supervisor(self_ptr self, supervisor_args a) {
+  auto& st = self->state;
+  st.args = std::move(a);
+  spawn_all(self);
+  auto& p = st.args.prep->pipeline;
+  spdlog::info("pipeline {} running on node {}: {} stages, {} instances", p.name, p.node, p.stages.size(),
+               st.stages.size());
+  self->set_down_handler([=](caf::down_msg& dm) {
+    auto& st = self->state;
+    if (st.finished || !st.alive.erase(dm.source))
+      return; // an earlier incarnation
+    if (st.restarting) {
+      if (st.alive.empty()) // every actor of the failed incarnation is gone: nothing touches the store now
+        self->delayed_send(self, std::chrono::nanoseconds{st.restart_delay_ns}, respawn_atom::value);
+      return;
+    }
+    if (!dm.reason)
+      return;
+    auto it = st.stage_of.find(dm.source);
+    if (it == st.stage_of.end()) {
+      spdlog::error("the checkpoint coordinator failed ({}); stopping the node", self->system().render(dm.reason));
+      return finish(self, 1);
+    }
+    on_stage_failure(self, it->second, self->system().render(dm.reason));
+  });
+  return {
+    [=](done_atom, instance_report& r) {
+      auto& st = self->state;
+      if (st.restarting || st.finished)
+        return;
+      st.reports.push_back(std::move(r));
+      if (st.reports.size() == st.stages.size())
+        finish(self, 0);
+    },
+    [=](respawn_atom) {
+      auto& st = self->state;
+      if (st.finished)
+        return;
+      self->state.args.in_flight->clear();
+      if (!reload_committed(self))
+        return finish(self, 1);
+      st.restarting = false;
+      ++st.restarts;
+      spawn_all(self);
+    },
+    [=](failed_atom, const std::string&) { // checkpointing failed; the coordinator said why
+      if (!self->state.restarting)
+        finish(self, 1);
+    },
+    [=](stop_atom) {
+      auto& st = self->state;
+      spdlog::info("stopping: sources end their streams, sinks finish");
+      st.stopping = true;
+      for (auto& s : st.sources)
+        self->send(s, stop_atom::value);
+    },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_supervisor(caf::actor_system& sys, supervisor_args args) {
+  return sys.spawn(supervisor, std::move(args));
+}
+
+} // namespace sluice::actors
