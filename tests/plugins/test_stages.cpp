@@ -22,6 +22,13 @@ public:
     return next_ >= count_ ? sluice::poll_result::end : sluice::poll_result::more;
   }
 
+  // The next id: a restored source goes on from its checkpoint.
+  std::string snapshot() override { return std::to_string(next_); }
+  void restore(std::string_view bytes, uint32_t) override {
+    if (!bytes.empty())
+      next_ = std::stoll(std::string{bytes});
+  }
+
 private:
   int64_t count_, keys_, next_, step_;
   std::string line_;
