@@ -96,15 +96,17 @@ void read_backoff(const toml::node& n, const std::string& what, faults::backoff&
 
 void read_fault_policy(const std::string& key, const toml::node& v, stage_config& s, reader& r) {
   auto q = [&](const char* f) { return key + "." + f; };
+  auto named = s.table ? s.table->get_as<std::string>("name") : nullptr; // keys come in any order
+  const std::string stage = named ? named->get() : s.name;
   if (key == "restart") {
     auto& p = s.restart;
-    read_fields(s.name, key, v, r,
+    read_fields(stage, key, v, r,
                 {{"max", [&](const toml::node& n) { read_count(n, q("max"), 0, 1000000, p.max, r); }},
                  {"within", [&](const toml::node& n) { read_duration(n, q("within"), p.within_ns, r); }},
                  {"backoff", [&](const toml::node& n) { read_backoff(n, q("backoff"), p.wait, r); }}});
   } else if (key == "on_error") {
     auto& p = s.on_error;
-    read_fields(s.name, key, v, r,
+    read_fields(stage, key, v, r,
                 {{"retries", [&](const toml::node& n) { read_count(n, q("retries"), 0, 1000000, p.retries, r); }},
                  {"backoff", [&](const toml::node& n) { read_backoff(n, q("backoff"), p.wait, r); }},
                  {"then", [&](const toml::node& n) {
@@ -125,7 +127,7 @@ void read_fault_policy(const std::string& key, const toml::node& v, stage_config
                   }}});
   } else if (key == "breaker") {
     auto& p = s.breaker;
-    read_fields(s.name, key, v, r,
+    read_fields(stage, key, v, r,
                 {{"failures", [&](const toml::node& n) { read_count(n, q("failures"), 1, 1000000, p.failures, r); }},
                  {"open_for", [&](const toml::node& n) { read_duration(n, q("open_for"), p.open_for_ns, r); }}});
   }

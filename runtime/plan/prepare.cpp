@@ -1,5 +1,7 @@
 #include "plan/prepare.hpp"
 
+#include "config/toml_util.hpp"
+
 namespace sluice::plan {
 
 prepare_result prepare(const std::string& file, const std::string& node, const std::string& exe_dir) {
@@ -30,6 +32,15 @@ prepare_result prepare(const std::string& file, const std::string& node, const s
     if (!is_source && s.inputs.empty())
       out.errors.push_back({s.where, "stage " + s.name + " (" + plugin::kind_name(desc.kind) + " " +
                                          desc.name + ") needs `inputs = [\"...\"]`"});
+    if (desc.kind != SLUICE_KIND_SINK && s.table && s.table->contains("breaker"))
+      out.errors.push_back({config::where(*s.table->get("breaker"), p.file),
+                            "stage " + s.name + " (" + plugin::kind_name(desc.kind) + " " + desc.name +
+                              ") has a `breaker`; circuit breakers guard sinks only"});
+    if (desc.kind == SLUICE_KIND_SOURCE && s.table && s.table->contains("on_error"))
+      out.errors.push_back({config::where(*s.table->get("on_error"), p.file),
+                            "stage " + s.name + " (source " + desc.name +
+                              ") has `on_error`; a source's bad records are dead-lettered where it finds them, "
+                              "and its failures restart it (see `restart`)"});
     if (desc.side_outputs)
       for (auto n = desc.side_outputs; *n; ++n)
         ports[static_cast<size_t>(p.index_of(s.name))].push_back(*n);
