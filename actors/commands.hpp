@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace sluice::cli {
 
@@ -17,8 +18,15 @@ int graph(const common& c, const std::string& format);
 int inspect(const std::string& plugin);
 /// `checkpoint ls|inspect`: reads the node's state store, also while it is stopped.
 int checkpoint(const common& c, const std::string& verb);
-/// `dlq list|show|purge`: reads (purge: changes) the node's dead letters of `stage` (all when
-/// empty); list and show also while the node runs, purge only while it is stopped.
-int dlq(const common& c, const std::string& verb, const std::string& stage, const std::string& id);
+struct dlq_args {
+  std::string verb;             ///< list, show, replay or purge
+  std::string stage;            ///< only this stage's dead letters (all when empty)
+  std::string id;               ///< show: the entry
+  std::string into;             ///< replay: the stage to replay into (default: where each failed)
+  std::vector<std::string> ids; ///< replay: only these entries (all of `stage` when empty)
+};
+/// `dlq list|show|replay|purge`: reads (replay, purge: changes) the node's dead letters; list
+/// and show also while the node runs, replay and purge only while it is stopped.
+int dlq(const common& c, const dlq_args& a);
 
 } // namespace sluice::cli

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <ctime>
 #include <iostream>
 #include <limits>
@@ -46,9 +47,63 @@ void print_all(const state::dead_letter& d) {
             << esc(d.bytes) << "\n";
 }
 
+/// `dlq replay`: moves the chosen dead letters into the replay queue of instance 0 of the stage
+/// they failed in (or `into`), which processes them first thing at its next start.
+int replay(const config::pipeline& p, state::store& store, const dlq_args& a) {
+  auto all = store.dead_letters(a.stage);
+  if (!all) {
+    std::cerr << all.message() << "\n";
+    return 1;
+  }
+  auto chosen = [&](const state::dead_letter& d) {
+    return a.ids.empty() || std::find(a.ids.begin(), a.ids.end(), d.id) != a.ids.end();
+  };
+  auto target = [&](const state::dead_letter& d) {
+    return a.into.empty() ? d.instance.substr(0, d.instance.rfind('#')) : a.into;
+  };
+  size_t n = 0;
+  for (auto& d : *all) {
+    if (!chosen(d))
+      continue;
+    ++n;
+    auto t = p.find(target(d));
+    if (!t) {
+      std::cerr << "dead letter " << esc(d.id) << ": the pipeline has no stage " << esc(target(d))
+                << " to replay it into\n";
+      return 2;
+    }
+    if (t->inputs.empty()) {
+      std::cerr << "dead letter " << esc(d.id) << " would go back into " << esc(t->name)
+                << ", a source; name the stage that should read it with --into STAGE\n";
+      return 2;
+    }
+  }
+  for (auto& id : a.ids)
+    if (std::none_of(all->begin(), all->end(), [&](auto& d) { return d.id == id; })) {
+      std::cerr << "no dead letter " << esc(id) << " in " << p.state_dir << " (see `sluice dlq list`)\n";
+      return 2;
+    }
+  state::store::dead_letter_take take;
+  take.stage = a.stage;
+  take.ids = a.ids;
+  take.replay_into = [&](const state::dead_letter& d) { return state::replay_namespace(target(d) + "#0"); };
+  auto moved = store.take_dead_letters(take);
+  if (!moved) {
+    std::cerr << moved.message() << "\n";
+    return 1;
+  }
+  std::cout << "queued " << *moved << " dead letters for replay"
+            << (a.into.empty() ? " into the stages they failed in" : " into stage " + esc(a.into))
+            << "; node " << p.node << " processes them first when it next starts\n";
+  return 0;
+}
+
 } // namespace
 
-int dlq(const common& c, const std::string& verb, const std::string& stage, const std::string& id) {
+int dlq(const common& c, const dlq_args& a) {
+  const auto& verb = a.verb;
+  const auto& stage = a.stage;
+  const auto& id = a.id;
   auto loaded = config::load_file(c.config, c.node);
   for (auto& e : loaded.errors)
     std::cerr << e.str() << "\n";
@@ -62,12 +117,14 @@ int dlq(const common& c, const std::string& verb, const std::string& stage, cons
   }
   state::store_options opts;
   opts.create_if_missing = false;
-  opts.read_only = verb != "purge";
+  opts.read_only = verb != "purge" && verb != "replay";
   auto store = state::store::open(p.state_dir, opts);
   if (!store) {
     std::cerr << store.message() << "\n";
     return 1;
   }
+  if (verb == "replay")
+    return replay(p, **store, a);
   if (verb == "purge") {
     auto n = (*store)->purge_dead_letters(stage);
     if (!n) {

@@ -72,20 +72,27 @@ int main(int argc, char** argv) {
     sub->callback([&checkpoint_verb, verb = std::string{verb}] { checkpoint_verb = verb; });
   }
 
-  auto dlq = app.add_subcommand("dlq", "List, show or purge a node's dead letters (list/show also while it runs)");
+  auto dlq = app.add_subcommand("dlq", "List, show, replay or purge a node's dead letters (list/show also while it runs)");
   dlq->require_subcommand(1);
-  std::string dlq_verb, dlq_stage, dlq_id;
-  for (auto [verb, help] : {std::pair{"list", "one line per dead letter: id, stage, plugin, source position, reason"},
-                            std::pair{"show", "every field of one dead letter and its original bytes"},
-                            std::pair{"purge", "delete the dead letters (the node must be stopped)"}}) {
+  sluice::cli::dlq_args dlq_args;
+  for (auto [verb, help] :
+       {std::pair{"list", "one line per dead letter: id, stage, plugin, source position, reason"},
+        std::pair{"show", "every field of one dead letter and its original bytes"},
+        std::pair{"replay", "queue dead letters (all, a stage's, or the ids given) to be processed again, exactly "
+                            "once, when the node next starts (the node must be stopped)"},
+        std::pair{"purge", "delete the dead letters (the node must be stopped)"}}) {
     auto sub = dlq->add_subcommand(verb, help);
     sub->add_option("-c,--config", c.config, "pipeline file (TOML)")->required();
     sub->add_option("-n,--node", c.node, "node name (default: $SLUICE_NODE, else the coordinator)")
       ->envname("SLUICE_NODE");
-    sub->add_option("-s,--stage", dlq_stage, "only this stage's dead letters");
+    sub->add_option("-s,--stage", dlq_args.stage, "only this stage's dead letters");
     if (std::string{verb} == "show")
-      sub->add_option("id", dlq_id, "the id `dlq list` prints")->required();
-    sub->callback([&dlq_verb, verb = std::string{verb}] { dlq_verb = verb; });
+      sub->add_option("id", dlq_args.id, "the id `dlq list` prints")->required();
+    if (std::string{verb} == "replay") {
+      sub->add_option("--into", dlq_args.into, "the stage to replay into (default: the stage each failed in)");
+      sub->add_option("ids", dlq_args.ids, "only these ids (as `dlq list` prints them)");
+    }
+    sub->callback([&dlq_args, verb = std::string{verb}] { dlq_args.verb = verb; });
   }
 
   try {
@@ -107,6 +114,6 @@ int main(int argc, char** argv) {
   if (*checkpoint)
     return sluice::cli::checkpoint(c, checkpoint_verb);
   if (*dlq)
-    return sluice::cli::dlq(c, dlq_verb, dlq_stage, dlq_id);
+    return sluice::cli::dlq(c, dlq_args);
   return 2;
 }

@@ -47,6 +47,16 @@ public:
       fail(error);
       return {};
     }
+    std::string replay_error;
+    if (auto replay = take_replay(replay_error)) { // before any input: it belongs to the first epoch
+      work_ = std::move(replay);
+      work_replay_ = true;
+      runner_.start(work_->records(), work_->size());
+      continue_work();
+    } else if (!replay_error.empty()) {
+      fail(replay_error);
+      return {};
+    }
     for (size_t k = 0; k < setup_.outputs.size(); ++k)
       for (size_t d = 0; d < setup_.outputs[k].dest.size(); ++d)
         send(setup_.outputs[k].dest[d], hello_atom::value, setup_.outputs[k].dest_channel[d],
@@ -86,6 +96,7 @@ public:
       },
       [=](commit_atom, int64_t epoch) {
         // After the store committed `epoch`: keyed state drops its staged layers <= epoch.
+        replay_committed(epoch);
         if (auto st = inst_->commit(epoch); st.failed())
           fail(st.message());
       },
@@ -137,7 +148,7 @@ private:
       }
       return false;
     }
-    if (setup_.in_flight)
+    if (setup_.in_flight && !work_replay_)
       setup_.in_flight->sub(static_cast<int64_t>(work_->size()));
     work_.reset();
     if (o.what == faults::runner::outcome::failed) {
@@ -146,6 +157,10 @@ private:
     }
     flush_ports();
     drain();
+    if (work_replay_) {
+      work_replay_ = false; // the replayed batch came from the store, not from upstream credit
+      return true;
+    }
     auto& up = upstream_[work_channel_];
     send(up.who, credit_atom::value, up.edge, up.dest, uint32_t{1});
     return true;
@@ -269,6 +284,8 @@ private:
       return fail(st.message());
     if (auto st = dead_.stage(epoch); st.failed())
       return fail(st.message());
+    if (auto st = stage_replayed(epoch); st.failed())
+      return fail(st.message());
     snapshot_msg m;
     m.key = state_key(cfg_.name, setup_.index);
     m.bytes = std::move(*snap);
@@ -312,6 +329,7 @@ private:
   std::vector<upstream> upstream_;
   flow::batch_ptr work_; ///< the batch in hand, until the runner is through with it
   uint32_t work_channel_ = 0;
+  bool work_replay_ = false; ///< the batch in hand is the replay queue
   bool retry_scheduled_ = false;
   bool ended_ = false;
   bool reported_ = false;

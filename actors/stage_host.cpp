@@ -55,6 +55,43 @@ bool stage_host::start_plugin(std::string& error) {
   return true;
 }
 
+flow::batch_ptr stage_host::take_replay(std::string& error) {
+  if (!setup_.store || is_source_ || !setup_.checkpoints)
+    return nullptr;
+  state::keyed_state queue{setup_.store, state::replay_namespace(state_key(cfg_.name, setup_.index))};
+  auto b = std::make_shared<flow::batch>();
+  std::vector<std::string> keys;
+  auto st = queue.scan("", [&](std::string_view id, std::string_view value) {
+    auto d = state::queued_dead_letter(id, value);
+    if (!d) {
+      error = "stage " + inst_->label() + ": a malformed entry in its replay queue (" + std::string{id} + ")";
+      return false;
+    }
+    sluice_record r{};
+    r.data = d->bytes.data();
+    r.size = d->bytes.size();
+    r.event_time_ns = SLUICE_NO_TIME;
+    replay_sources_.push_back(std::make_unique<std::string>(d->source));
+    r.position.source = replay_sources_.back()->c_str();
+    r.position.partition = d->partition;
+    r.position.offset = d->offset;
+    b->append(r);
+    keys.emplace_back(id);
+    return true;
+  });
+  if (st.failed())
+    error = st.message();
+  if (!error.empty() || keys.empty())
+    return nullptr;
+  for (auto& k : keys)
+    queue.erase(k); // durable with the next checkpoint, which covers what the batch produced
+  replay_.emplace(std::move(queue));
+  b->seal();
+  spdlog::info("[{}] replaying {} dead letter(s) queued by `sluice dlq replay`", inst_->label(), keys.size());
+  inst_->count("replayed", static_cast<int64_t>(keys.size()));
+  return b;
+}
+
 std::string stage_host::label() const {
   return inst_->label() + " (" + inst_->desc().name + ")";
 }

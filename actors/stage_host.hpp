@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "actors/dead_letters.hpp"
@@ -13,6 +14,7 @@
 #include "flow/edge.hpp"
 #include "flow/output_port.hpp"
 #include "plugin/instance.hpp"
+#include "state/keyed.hpp"
 
 namespace sluice::actors {
 
@@ -36,6 +38,14 @@ protected:
   void flush_ports();
   /// Creates the plugin object and restores its committed state; false on failure (`error` says why).
   bool start_plugin(std::string& error);
+  /// The dead letters `sluice dlq replay` queued for this instance, as one batch (null: none).
+  /// They leave the queue with the next checkpoint (stage_replayed / replay_committed).
+  flow::batch_ptr take_replay(std::string& error);
+  status stage_replayed(int64_t epoch) { return replay_ ? replay_->stage(epoch) : status::ok(); }
+  void replay_committed(int64_t epoch) {
+    if (replay_)
+      replay_->committed(epoch);
+  }
 
   stage_setup setup_;
   const config::stage_config& cfg_;
@@ -49,6 +59,8 @@ protected:
   int64_t max_event_time_ = INT64_MIN;
 
 private:
+  std::optional<state::keyed_state> replay_; ///< the replay queue, while it has entries
+  std::vector<std::unique_ptr<std::string>> replay_sources_; ///< position.source of replayed records
   std::vector<uint32_t> call_ports_; ///< the port of each record emitted by the current call
   bool in_call_ = false;
 };

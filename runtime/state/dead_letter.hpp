@@ -2,7 +2,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace sluice::state {
 
@@ -20,5 +22,13 @@ struct dead_letter {
   int64_t time_ms = 0;  ///< wall clock when it was dead-lettered, ms since the Unix epoch
   std::string bytes;    ///< the original record
 };
+
+/// The keyed-state namespace of instance `instance`'s replay queue: `sluice dlq replay` moves
+/// dead letters there (key: the entry's id), the instance processes them when it starts and
+/// removes them with its first checkpoint.
+inline std::string replay_namespace(const std::string& instance) { return "replay:" + instance; }
+
+/// A dead letter queued for replay, from its keyed-state key and value; nullopt if malformed.
+std::optional<dead_letter> queued_dead_letter(std::string_view id, std::string_view value);
 
 } // namespace sluice::state

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,8 +42,11 @@ rocksdb::Status apply(rocksdb::WriteBatch& b, rocksdb::ColumnFamilyHandle* dead,
 result<std::vector<dead_letter>> list(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* dead, const std::string& path,
                                       const std::string& stage);
 
-/// Adds deletes of the committed dead letters of `stage` (all when empty) to `b`; how many.
-result<size_t> purge(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* dead, const std::string& path,
-                     const std::string& stage, rocksdb::WriteBatch& b);
+/// The fields of a stored dead letter's value into `d`; false if it is not in our format.
+bool read_fields(std::string_view value, dead_letter& d);
+
+/// Adds to `b` the deletes (and replay puts into "keyed") of store::take_dead_letters; how many.
+result<size_t> take(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* dead, rocksdb::ColumnFamilyHandle* keyed,
+                    const std::string& path, const store::dead_letter_take& what, rocksdb::WriteBatch& b);
 
 } // namespace sluice::state::dead_letter_rocks

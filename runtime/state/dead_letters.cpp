@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -57,15 +58,12 @@ struct reader {
   }
 };
 
-/// The entry stored under `key`; nullopt if either is not in our format.
-std::optional<dead_letter> decode(std::string_view key, std::string_view value) {
-  auto nul = key.find('\0');
-  if (nul == std::string_view::npos || key.size() != nul + 13 || value.empty() || value[0] != format_version)
-    return std::nullopt;
-  dead_letter d;
-  d.instance = std::string(key.substr(0, nul));
-  d.id = d.instance + "/" + std::to_string(codec::get_be(key.substr(nul + 1), 8)) + "/" +
-         std::to_string(codec::get_be(key.substr(nul + 9), 4));
+} // namespace
+
+/// The fields of a stored value into `d`; false if it is not in our format.
+bool read_fields(std::string_view value, dead_letter& d) {
+  if (value.empty() || value[0] != format_version)
+    return false;
   reader r{value.substr(1)};
   d.plugin = r.str();
   d.version = r.str();
@@ -76,7 +74,21 @@ std::optional<dead_letter> decode(std::string_view key, std::string_view value) 
   d.offset = r.num(8);
   d.time_ms = static_cast<int64_t>(r.num(8));
   d.bytes = r.str();
-  if (!r.ok || !r.in.empty())
+  return r.ok && r.in.empty();
+}
+
+namespace {
+
+/// The entry stored under `key`; nullopt if either is not in our format.
+std::optional<dead_letter> decode(std::string_view key, std::string_view value) {
+  auto nul = key.find('\0');
+  if (nul == std::string_view::npos || key.size() != nul + 13)
+    return std::nullopt;
+  dead_letter d;
+  d.instance = std::string(key.substr(0, nul));
+  d.id = d.instance + "/" + std::to_string(codec::get_be(key.substr(nul + 1), 8)) + "/" +
+         std::to_string(codec::get_be(key.substr(nul + 9), 4));
+  if (!read_fields(value, d))
     return std::nullopt;
   return d;
 }
@@ -134,11 +146,20 @@ result<std::vector<dead_letter>> list(rocksdb::DB& db, rocksdb::ColumnFamilyHand
   return out;
 }
 
-result<size_t> purge(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* dead, const std::string& path,
-                     const std::string& stage, rocksdb::WriteBatch& b) {
+result<size_t> take(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* dead, rocksdb::ColumnFamilyHandle* keyed,
+                    const std::string& path, const store::dead_letter_take& what, rocksdb::WriteBatch& b) {
   size_t n = 0;
-  auto st = each(db, dead, path, stage, "purging dead letters", [&](const rocksdb::Slice& k, const rocksdb::Slice&) {
+  auto st = each(db, dead, path, what.stage, "taking dead letters", [&](const rocksdb::Slice& k, const rocksdb::Slice& v) {
+    auto d = decode(k.ToStringView(), v.ToStringView());
+    if (!d)
+      return rocksdb::Status::Corruption("malformed dead letter");
+    if (!what.ids.empty() && std::find(what.ids.begin(), what.ids.end(), d->id) == what.ids.end())
+      return rocksdb::Status::OK();
     ++n;
+    if (what.replay_into)
+      if (auto ns = what.replay_into(*d); !ns.empty())
+        if (auto s = b.Put(keyed, codec::keyed_key(ns, d->id), v); !s.ok())
+          return s;
     return b.Delete(dead, k);
   });
   if (st.failed())
@@ -147,3 +168,16 @@ result<size_t> purge(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* dead, const s
 }
 
 } // namespace sluice::state::dead_letter_rocks
+
+namespace sluice::state {
+
+std::optional<dead_letter> queued_dead_letter(std::string_view id, std::string_view value) {
+  dead_letter d;
+  d.id = std::string{id};
+  d.instance = d.id.substr(0, d.id.find('/'));
+  if (!dead_letter_rocks::read_fields(value, d))
+    return std::nullopt;
+  return d;
+}
+
+} // namespace sluice::state

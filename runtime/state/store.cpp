@@ -254,12 +254,13 @@ public:
   result<std::vector<dead_letter>> dead_letters(const std::string& stage) const override {
     return dead_letter_rocks::list(*db_, handles_[cf_dead_letters], path_, stage);
   }
-  result<size_t> purge_dead_letters(const std::string& stage) override {
+  result<size_t> take_dead_letters(const dead_letter_take& what) override {
     std::lock_guard lock(mu_);
     rocksdb::WriteBatch batch;
-    auto may = writable("purge_dead_letters"); // the scan's error, if any, comes back as `found`
-    auto found = may ? dead_letter_rocks::purge(*db_, handles_[cf_dead_letters], path_, stage, batch) : error{may.message()};
-    if (auto st = found ? write("purge_dead_letters", [](auto&) { return rocksdb::Status::OK(); }, true, &batch) : may; !st)
+    auto may = writable("take_dead_letters"); // the scan's error, if any, comes back as `found`
+    auto found = may ? dead_letter_rocks::take(*db_, handles_[cf_dead_letters], handles_[cf_keyed], path_, what, batch)
+                     : error{may.message()};
+    if (auto st = found ? write("take_dead_letters", [](auto&) { return rocksdb::Status::OK(); }, true, &batch) : may; !st)
       return error{st.message()};
     return found;
   }

@@ -142,7 +142,23 @@ public:
 
   /// Deletes the committed dead letters of stage `stage` (all when empty) in one synced batch;
   /// returns how many.
-  virtual result<size_t> purge_dead_letters(const std::string& stage = {}) = 0;
+  result<size_t> purge_dead_letters(const std::string& stage = {}) {
+    dead_letter_take all;
+    all.stage = stage;
+    return take_dead_letters(all);
+  }
+
+  /// Which dead letters take_dead_letters removes, and where it queues them for replay.
+  struct dead_letter_take {
+    std::string stage;            ///< only this stage's (all when empty)
+    std::vector<std::string> ids; ///< only these ids (all of the stage when empty)
+    /// The keyed-state namespace an entry is queued in for replay (its key: the entry's id, its
+    /// value: the stored entry); empty: not queued (a purge).
+    std::function<std::string(const dead_letter&)> replay_into;
+  };
+  /// Removes the chosen committed dead letters and queues each for replay where asked, in one
+  /// synced batch (a crash leaves either all of them where they were or all moved); how many.
+  virtual result<size_t> take_dead_letters(const dead_letter_take& what) = 0;
 };
 
 } // namespace sluice::state

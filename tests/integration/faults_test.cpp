@@ -181,3 +181,55 @@ BOOST_AUTO_TEST_CASE(a_failed_stage_restarts_the_pipeline_from_the_committed_che
   BOOST_TEST(seen.size() == static_cast<size_t>(n));
   BOOST_TEST(std::all_of(seen.begin(), seen.end(), [](auto& kv) { return kv.second == 1; }));
 }
+
+BOOST_AUTO_TEST_CASE(dlq_replay_after_the_cause_is_fixed_delivers_the_dead_letters_exactly_once_even_across_a_crash) {
+  temp_dir t;
+  const int64_t n = 5000;
+  auto config = [&](int64_t every) {
+    return checkpointed(t, "replay") + source(n) + "[[stage]]\nname = \"flaky\"\nplugin = \"" + faults() +
+           "flaky-transform\"\ninputs = [\"src\"]\nevery = " + std::to_string(every) +
+           "\non_error = { retries = 1, backoff = \"1ms..1ms\" }\n\n" + lake(t, "flaky");
+  };
+  write_file(t / "p.toml", config(1000));
+  auto first = run_sluice({"run", "--config", t / "p.toml"});
+  BOOST_TEST_REQUIRE(first.exit_code == 0, first.err);
+  BOOST_TEST(ids(published_lines(t / "out")).size() == static_cast<size_t>(n - 5));
+  BOOST_TEST(lines_of(run_sluice({"dlq", "list", "--config", t / "p.toml"}).out).size() == 5u);
+
+  write_file(t / "p.toml", config(1000000)); // the fix: nothing is poison any more
+  auto queued = run_sluice({"dlq", "replay", "--config", t / "p.toml", "--stage", "flaky"});
+  BOOST_TEST_REQUIRE(queued.exit_code == 0, queued.err);
+  BOOST_TEST(queued.out.find("queued 5 dead letters for replay") != std::string::npos, queued.out);
+  BOOST_TEST(lines_of(run_sluice({"dlq", "list", "--config", t / "p.toml"}).out).empty());
+
+  setenv("SLUICE_FAILPOINT", "after_precommit:1", 1); // crash while the replay is being committed
+  auto crashed = run_sluice({"run", "--config", t / "p.toml"});
+  unsetenv("SLUICE_FAILPOINT");
+  BOOST_TEST(crashed.exit_code == 128 + SIGABRT, crashed.err);
+  auto o = run_sluice({"run", "--config", t / "p.toml", "--stats", t / "stats.json"});
+  BOOST_TEST_REQUIRE(o.exit_code == 0, o.err);
+  BOOST_TEST(stat(read_file(t / "stats.json"), "replayed") == 5);
+
+  auto seen = ids(published_lines(t / "out"));
+  BOOST_TEST(seen.size() == static_cast<size_t>(n));
+  BOOST_TEST(std::all_of(seen.begin(), seen.end(), [](auto& kv) { return kv.second == 1; }));
+  auto again = run_sluice({"run", "--config", t / "p.toml"}); // the queue is empty now
+  BOOST_TEST(again.exit_code == 0, again.err);
+  BOOST_TEST(ids(published_lines(t / "out")).size() == static_cast<size_t>(n));
+  BOOST_TEST(published_lines(t / "out").size() == static_cast<size_t>(n));
+}
+
+BOOST_AUTO_TEST_CASE(dlq_replay_refuses_to_send_records_back_into_a_source_and_names_unknown_ids) {
+  temp_dir t;
+  write_file(t / "p.toml", checkpointed(t, "refuse") +
+                             "[[stage]]\nname = \"read\"\nplugin = \"file-source\"\npath = \"" + source_root() +
+                             "/tests/integration/data/orders.ndjson\"\n\n" + lake(t, "read"));
+  BOOST_TEST_REQUIRE(run_sluice({"run", "--config", t / "p.toml"}).exit_code == 0);
+  auto o = run_sluice({"dlq", "replay", "--config", t / "p.toml"});
+  BOOST_TEST(o.exit_code == 2);
+  BOOST_TEST(o.err.find("a source; name the stage that should read it with --into STAGE") != std::string::npos, o.err);
+  auto unknown = run_sluice({"dlq", "replay", "--config", t / "p.toml", "--into", "lake", "read#0/9/9"});
+  BOOST_TEST(unknown.exit_code == 2);
+  BOOST_TEST(unknown.err.find("no dead letter read#0/9/9") != std::string::npos, unknown.err);
+  BOOST_TEST(lines_of(run_sluice({"dlq", "list", "--config", t / "p.toml"}).out).size() == 4u); // untouched
+}
