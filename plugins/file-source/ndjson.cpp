@@ -1,5 +1,6 @@
 #include "file-source/ndjson.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace sluice::builtin::ndjson {
@@ -39,6 +40,43 @@ const char* type_name(dom::element_type t) noexcept {
   }
 }
 
+/// What counting the brackets of `line` outside its strings finds.
+struct brackets {
+  size_t deepest = 0;                          ///< deepest nesting of objects and arrays
+  size_t first_end = std::string_view::npos;  ///< one past the bracket that closes the first one
+};
+
+brackets count_brackets(std::string_view line) noexcept {
+  brackets b;
+  long depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    char c = line[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      b.deepest = std::max(b.deepest, static_cast<size_t>(++depth));
+    } else if ((c == '}' || c == ']') && --depth == 0 && b.first_end == std::string_view::npos) {
+      b.first_end = i + 1;
+    }
+  }
+  return b;
+}
+
+/// One past the closing brace of the object that opens `line` (after whitespace); npos if the
+/// line does not open with '{' or never closes it.
+size_t end_of_leading_object(std::string_view line) noexcept {
+  size_t i = line.find_first_not_of(" \t\r\n");
+  if (i == std::string_view::npos || line[i] != '{')
+    return std::string_view::npos;
+  return count_brackets(line).first_end;
+}
+
 } // namespace
 
 bool is_blank(std::string_view line) noexcept {
@@ -69,6 +107,8 @@ std::optional<std::string> validator::check(std::string_view line, uint64_t offs
     data = scratch_.data();
   }
   auto e = parser_.parse(reinterpret_cast<const uint8_t*>(data), line.size(), false).get(root_);
+  if (e == simdjson::DEPTH_ERROR)
+    e = parse_deep(line, data);
   if (!e && root_.type() == dom::element_type::OBJECT)
     return std::nullopt;
   const std::string at = " at byte offset " + std::to_string(offset);
@@ -76,9 +116,43 @@ std::optional<std::string> validator::check(std::string_view line, uint64_t offs
     return "invalid UTF-8" + at;
   if (e == simdjson::DEPTH_ERROR)
     return "nesting deeper than " + std::to_string(max_depth) + at;
-  if (e)
-    return "invalid JSON" + at + ": " + name_of(e) + " (" + simdjson::error_message(e) + ")";
+  if (e) {
+    auto detail = what_follows(line, data, offset);
+    return "invalid JSON" + at + ": " + name_of(e) + " (" + (detail ? *detail : simdjson::error_message(e)) + ")";
+  }
   return "not a JSON object" + at + ": the line is " + type_name(root_.type());
+}
+
+simdjson::error_code validator::parse_deep(std::string_view line, const char* data) {
+  if (!deep_) {
+    deep_ = std::make_unique<dom::parser>();
+    if (auto e = deep_->allocate(max_bytes_, max_depth + 1)) {
+      deep_.reset();
+      return e;
+    }
+  }
+  auto e = deep_->parse(reinterpret_cast<const uint8_t*>(data), line.size(), false).get(root_);
+  if (!e && count_brackets(line).deepest > max_depth) // an empty container at max_depth + 1
+    return simdjson::DEPTH_ERROR;
+  return e;
+}
+
+std::optional<std::string> validator::what_follows(std::string_view line, const char* data, uint64_t offset) {
+  size_t end = end_of_leading_object(line);
+  if (end == std::string_view::npos || end == line.size())
+    return std::nullopt;
+  // The bytes of `data` behind the object stay readable: they are the rest of the line and its padding.
+  dom::element object;
+  if (parser_.parse(reinterpret_cast<const uint8_t*>(data), end, false).get(object) ||
+      object.type() != dom::element_type::OBJECT)
+    return std::nullopt;
+  size_t next = line.find_first_not_of(" \t\r\n", end);
+  if (next == std::string_view::npos)
+    return std::nullopt; // only whitespace follows: the error is not about what follows
+  const std::string at = " at byte offset " + std::to_string(offset + next);
+  if (line[next] == '{' || line[next] == '[')
+    return "more than one JSON value on the line: another one starts" + at + ", after the object";
+  return "trailing content" + at + ", after the object";
 }
 
 std::optional<int64_t> event_time_at(simdjson::dom::element root, const std::string& pointer) {

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -42,7 +43,17 @@ public:
   size_t max_bytes() const noexcept { return max_bytes_; }
 
 private:
+  /// Parses a line that parser_ found too deep again with deep_, allowed one level more.
+  /// simdjson rejects a container with contents at depth max_depth but accepts an empty one
+  /// there: 512 nested objects around a value fail a max_depth-512 parser, 512 around {} pass.
+  simdjson::error_code parse_deep(std::string_view line, const char* data);
+
+  /// For a line that failed to parse: what follows the object that opens it ("more than one JSON
+  /// value", "trailing content"), or nullopt if it does not open with a complete object.
+  std::optional<std::string> what_follows(std::string_view line, const char* data, uint64_t offset);
+
   simdjson::dom::parser parser_;
+  std::unique_ptr<simdjson::dom::parser> deep_; ///< allocated at the first line parser_ finds too deep
   size_t max_bytes_;
   std::string scratch_;
   simdjson::dom::element root_;
