@@ -13,6 +13,8 @@ namespace {
 
 struct coordinator_state {
   std::shared_ptr<coordinator_setup> setup;
+  /// Its own reference: the supervisor may drop setup->store while this actor still runs.
+  std::shared_ptr<state::store> store;
   std::vector<caf::actor> sources;
   std::vector<caf::actor> instances; ///< every stage instance, sources included
   bool wired = false;
@@ -62,17 +64,17 @@ void maybe_retain(self_ptr self, bool final) {
   if (!every || (!final && now - st.last_copy < std::chrono::nanoseconds{*every}))
     return;
   st.last_copy = now;
-  if (auto s = st.setup->store->retain_copy(st.setup->retain); s.failed())
+  if (auto s = st.store->retain_copy(st.setup->retain); s.failed())
     spdlog::error("no retained copy of checkpoint {} (a corrupt store could only go back to an older copy): {}",
-                  st.setup->store->committed_epoch(), s.message());
+                  st.store->committed_epoch(), s.message());
   else
-    spdlog::debug("checkpoint {} copied", st.setup->store->committed_epoch());
+    spdlog::debug("checkpoint {} copied", st.store->committed_epoch());
 }
 
 void on_complete(self_ptr self) {
   auto& st = self->state;
   auto epoch = st.in_flight;
-  if (auto s = st.setup->store->commit(epoch); s.failed())
+  if (auto s = st.store->commit(epoch); s.failed())
     return fail(self, s.message());
   failpoint("after_state_commit");
   spdlog::debug("checkpoint {} committed", epoch);
@@ -101,6 +103,7 @@ void maybe_finish(self_ptr self, bool enabled) {
 caf::behavior coordinator(self_ptr self, std::shared_ptr<coordinator_setup> setup) {
   auto& st = self->state;
   st.setup = setup;
+  st.store = setup->store;
   bool enabled = setup->store && setup->interval_ns;
   if (enabled)
     st.next_epoch = setup->store->committed_epoch() + 1;
@@ -126,7 +129,7 @@ caf::behavior coordinator(self_ptr self, std::shared_ptr<coordinator_setup> setu
       auto& st = self->state;
       if (st.done || epoch != st.in_flight)
         return;
-      if (auto s = st.setup->store->stage(epoch, snap.key, {std::move(snap.bytes), snap.schema_version},
+      if (auto s = st.store->stage(epoch, snap.key, {std::move(snap.bytes), snap.schema_version},
                                           snap.is_source);
           s.failed())
         return fail(self, s.message());

@@ -47,8 +47,8 @@ void print_all(const state::dead_letter& d) {
             << esc(d.bytes) << "\n";
 }
 
-/// `dlq replay`: moves the chosen dead letters into the replay queue of instance 0 of the stage
-/// they failed in (or `into`), which processes them first thing at its next start.
+/// `dlq replay`: moves the chosen dead letters into the replay queue of the instance they failed
+/// in (or instance 0 of `into`), which processes them first thing at its next start.
 int replay(const config::pipeline& p, state::store& store, const dlq_args& a) {
   auto all = store.dead_letters(a.stage);
   if (!all) {
@@ -86,7 +86,10 @@ int replay(const config::pipeline& p, state::store& store, const dlq_args& a) {
   state::store::dead_letter_take take;
   take.stage = a.stage;
   take.ids = a.ids;
-  take.replay_into = [&](const state::dead_letter& d) { return state::replay_namespace(target(d) + "#0"); };
+  // Back to the instance it failed in (its keyed state is there); --into: that stage's instance 0.
+  take.replay_into = [&](const state::dead_letter& d) {
+    return state::replay_namespace(a.into.empty() ? d.instance : a.into + "#0");
+  };
   auto moved = store.take_dead_letters(take);
   if (!moved) {
     std::cerr << moved.message() << "\n";

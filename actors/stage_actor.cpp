@@ -48,15 +48,14 @@ public:
       return {};
     }
     std::string replay_error;
-    if (auto replay = take_replay(replay_error)) { // before any input: it belongs to the first epoch
-      work_ = std::move(replay);
-      work_replay_ = true;
-      runner_.start(work_->records(), work_->size());
-      continue_work();
-    } else if (!replay_error.empty()) {
+    replay_batches_ = take_replay(replay_error); // before any input: it belongs to the first epoch
+    if (!replay_error.empty()) {
       fail(replay_error);
       return {};
     }
+    next_replay();
+    if (ended_)
+      return {}; // the replay failed the stage
     for (size_t k = 0; k < setup_.outputs.size(); ++k)
       for (size_t d = 0; d < setup_.outputs[k].dest.size(); ++d)
         send(setup_.outputs[k].dest[d], hello_atom::value, setup_.outputs[k].dest_channel[d],
@@ -159,11 +158,22 @@ private:
     drain();
     if (work_replay_) {
       work_replay_ = false; // the replayed batch came from the store, not from upstream credit
-      return true;
+      return next_replay();
     }
     auto& up = upstream_[work_channel_];
     send(up.who, credit_atom::value, up.edge, up.dest, uint32_t{1});
     return true;
+  }
+
+  /// Takes the next replay batch in hand; true when there is none left.
+  bool next_replay() {
+    if (replay_batches_.empty())
+      return true;
+    work_ = std::move(replay_batches_.front());
+    replay_batches_.erase(replay_batches_.begin());
+    work_replay_ = true;
+    runner_.start(work_->records(), work_->size());
+    return continue_work();
   }
 
   void pump() {
@@ -329,7 +339,8 @@ private:
   std::vector<upstream> upstream_;
   flow::batch_ptr work_; ///< the batch in hand, until the runner is through with it
   uint32_t work_channel_ = 0;
-  bool work_replay_ = false; ///< the batch in hand is the replay queue
+  bool work_replay_ = false; ///< the batch in hand is from the replay queue
+  std::vector<flow::batch_ptr> replay_batches_; ///< replay batches not yet in hand
   bool retry_scheduled_ = false;
   bool ended_ = false;
   bool reported_ = false;

@@ -1,6 +1,7 @@
 #include "actors/stage_host.hpp"
 
 #include "core/failpoint.hpp"
+#include "core/intern.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -55,11 +56,13 @@ bool stage_host::start_plugin(std::string& error) {
   return true;
 }
 
-flow::batch_ptr stage_host::take_replay(std::string& error) {
+std::vector<flow::batch_ptr> stage_host::take_replay(std::string& error) {
+  std::vector<flow::batch_ptr> out;
   if (!setup_.store || is_source_ || !setup_.checkpoints)
-    return nullptr;
+    return out;
   state::keyed_state queue{setup_.store, state::replay_namespace(state_key(cfg_.name, setup_.index))};
-  auto b = std::make_shared<flow::batch>();
+  const size_t batch_size = setup_.prep->pipeline.batch_size;
+  std::shared_ptr<flow::batch> open;
   std::vector<std::string> keys;
   auto st = queue.scan("", [&](std::string_view id, std::string_view value) {
     auto d = state::queued_dead_letter(id, value);
@@ -71,25 +74,30 @@ flow::batch_ptr stage_host::take_replay(std::string& error) {
     r.data = d->bytes.data();
     r.size = d->bytes.size();
     r.event_time_ns = SLUICE_NO_TIME;
-    replay_sources_.push_back(std::make_unique<std::string>(d->source));
-    r.position.source = replay_sources_.back()->c_str();
+    r.position.source = intern(d->source); // travels downstream with the record
     r.position.partition = d->partition;
     r.position.offset = d->offset;
-    b->append(r);
+    if (!open || open->size() >= batch_size) {
+      if (open)
+        open->seal();
+      open = std::make_shared<flow::batch>(batch_size);
+      out.push_back(open);
+    }
+    open->append(r);
     keys.emplace_back(id);
     return true;
   });
   if (st.failed())
     error = st.message();
   if (!error.empty() || keys.empty())
-    return nullptr;
+    return {};
+  open->seal();
   for (auto& k : keys)
-    queue.erase(k); // durable with the next checkpoint, which covers what the batch produced
+    queue.erase(k); // durable with the next checkpoint, which covers what the batches produced
   replay_.emplace(std::move(queue));
-  b->seal();
   spdlog::info("[{}] replaying {} dead letter(s) queued by `sluice dlq replay`", inst_->label(), keys.size());
   inst_->count("replayed", static_cast<int64_t>(keys.size()));
-  return b;
+  return out;
 }
 
 std::string stage_host::label() const {
@@ -97,13 +105,13 @@ std::string stage_host::label() const {
 }
 
 void stage_host::emit(uint32_t port, const sluice_record& r) {
+  if (in_call_)
+    call_ports_.push_back(port); // an undeclared port too: the SDK counts every emit
   if (port >= ports_.size()) {
     spdlog::warn("[{}] emitted to port {}, which the stage does not declare; record dropped", inst_->label(), port);
     inst_->count("bad_port", 1);
     return;
   }
-  if (in_call_)
-    call_ports_.push_back(port);
   if (is_source_) {
     sluice_record c = r;
     if (!c.position.source)
@@ -141,7 +149,8 @@ bool stage_host::call(const sluice_record* records, size_t n, plugin::call_failu
 void stage_host::discard_emitted(size_t keep) {
   std::vector<size_t> kept(ports_.size(), 0);
   for (size_t i = 0; i < keep && i < call_ports_.size(); ++i)
-    ++kept[call_ports_[i]];
+    if (call_ports_[i] < kept.size())
+      ++kept[call_ports_[i]];
   for (size_t p = 0; p < ports_.size(); ++p) {
     ports_[p].take_back(kept[p]);
     ports_[p].release();

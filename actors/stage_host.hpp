@@ -38,9 +38,10 @@ protected:
   void flush_ports();
   /// Creates the plugin object and restores its committed state; false on failure (`error` says why).
   bool start_plugin(std::string& error);
-  /// The dead letters `sluice dlq replay` queued for this instance, as one batch (null: none).
-  /// They leave the queue with the next checkpoint (stage_replayed / replay_committed).
-  flow::batch_ptr take_replay(std::string& error);
+  /// The dead letters `sluice dlq replay` queued for this instance, in batches of batch_size
+  /// (none: empty). They leave the queue with the next checkpoint (stage_replayed /
+  /// replay_committed).
+  std::vector<flow::batch_ptr> take_replay(std::string& error);
   status stage_replayed(int64_t epoch) { return replay_ ? replay_->stage(epoch) : status::ok(); }
   void replay_committed(int64_t epoch) {
     if (replay_)
@@ -60,7 +61,6 @@ protected:
 
 private:
   std::optional<state::keyed_state> replay_; ///< the replay queue, while it has entries
-  std::vector<std::unique_ptr<std::string>> replay_sources_; ///< position.source of replayed records
   std::vector<uint32_t> call_ports_; ///< the port of each record emitted by the current call
   bool in_call_ = false;
 };

@@ -9,6 +9,9 @@ namespace sluice::builtin::quality {
 
 namespace od = simdjson::ondemand;
 
+/// Longest string a regex rule matches (std::regex's matcher recurses once per character).
+constexpr size_t max_regex_input = 4096;
+
 namespace {
 
 std::string_view trim_right(std::string_view s) {
@@ -158,6 +161,11 @@ verdict record_reader::check(const rule& r, std::string& why) {
         return verdict::malformed;
       }
       if (r.check == check_kind::regex) {
+        if (s.size() > max_regex_input) { // std::regex recurses per character: a long value would blow the stack
+          why = field + " is " + std::to_string(s.size()) + " bytes long, over the " +
+                std::to_string(max_regex_input) + " bytes a regex rule checks";
+          return verdict::fail;
+        }
         if (std::regex_match(s.begin(), s.end(), r.re))
           return verdict::pass;
         why = is + ", which does not match /" + r.pattern + "/";

@@ -36,7 +36,13 @@ runner::outcome runner::run(clock::time_point now) {
       attempts_ = 0;
       continue;
     }
+    if (f.host_error) // a host service (keyed state, the store) failed: not the record's fault
+      return {outcome::failed, {}, host_.label() + " failed: " + f.message};
     bool delivery = sink_ && !(f.has_record && f.blame == SLUICE_BLAME_RECORD);
+    if (sink_ && !delivery && breaker_.success()) { // the destination answered: it is up
+      spdlog::info("[{}] circuit breaker closed: the destination answers again", host_.label());
+      host_.count("breaker_closed", 1);
+    }
     auto o = delivery ? delivery_failed(f, now) : record_failed(f, now);
     if (o.what != outcome::done)
       return o;
@@ -48,11 +54,7 @@ runner::outcome runner::run(clock::time_point now) {
 // The destination failed: records before the one being written are through;
 // the rest wait for the breaker (no dead letters: the data is not at fault).
 runner::outcome runner::delivery_failed(const plugin::call_failure& f, clock::time_point now) {
-  host_.discard_emitted(0);
-  if (f.has_record && f.index > 0) {
-    from_ += f.index;
-    attempts_ = 0;
-  }
+  host_.discard_emitted(0); // the same records again: a sink's write must be safe to repeat
   ++attempts_;
   host_.count("delivery_failures", 1);
   if (breaker_.failure(now)) {

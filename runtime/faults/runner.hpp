@@ -33,7 +33,8 @@ public:
   using clock = std::chrono::steady_clock;
 
   /// A sink's failures that name no record at fault are delivery failures:
-  /// retried until they succeed, behind the breaker, never dead-lettered.
+  /// the same records are retried until they go through, behind the breaker,
+  /// never dead-lettered. A failed host service fails the stage at once.
   runner(bool sink, on_error_policy on_error, breaker_policy breaker, runner_host& host);
 
   struct outcome {

@@ -1,5 +1,7 @@
 #include "flow/output_port.hpp"
 
+#include <algorithm>
+
 namespace sluice::flow {
 
 void output_port::append(const sluice_record& r) {
@@ -10,7 +12,11 @@ void output_port::append(const sluice_record& r) {
   if (!open_)
     open_ = std::make_shared<batch>(batch_size_, batch_size_ * avg_bytes_);
   open_->append(r);
-  if (!held_ && open_->size() >= batch_size_)
+  if (open_->size() < batch_size_)
+    return;
+  if (held_)
+    full_.push_back(std::move(open_));
+  else
     flush();
 }
 
@@ -21,6 +27,13 @@ void output_port::hold() {
 
 void output_port::release() {
   held_ = false;
+  for (auto& b : full_) {
+    b->seal();
+    batch_ptr sealed = std::move(b);
+    for (auto* e : edges_)
+      e->push(sealed);
+  }
+  full_.clear();
   if (open_ && open_->size() >= batch_size_)
     flush();
 }
@@ -31,8 +44,19 @@ void output_port::take_back(size_t keep) {
   auto drop = since_hold_ - keep;
   records_out_ -= drop;
   since_hold_ = keep;
-  if (open_)
-    open_->truncate(open_->size() - drop);
+  if (edges_.empty())
+    return; // nothing was kept
+  while (drop > 0) {
+    if (!open_ || open_->empty()) {
+      if (full_.empty())
+        return;
+      open_ = std::move(full_.back());
+      full_.pop_back();
+    }
+    auto n = std::min(drop, open_->size());
+    open_->truncate(open_->size() - n);
+    drop -= n;
+  }
 }
 
 void output_port::flush() {

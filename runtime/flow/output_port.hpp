@@ -20,8 +20,9 @@ public:
   void flush();
   /// Flushes, then queues `c` on every edge.
   void control(const element& c);
-  /// While held (one plugin call), the open batch is not sent even when full,
-  /// so what the call emitted can still be taken back. Releasing sends a full batch.
+  /// While held (one plugin call), nothing is sent: full batches wait in the port
+  /// (still at most batch_size records each), so what the call emitted can still
+  /// be taken back. Releasing sends the full ones.
   void hold();
   void release();
   /// Keeps the first `keep` records appended since hold().
@@ -36,6 +37,7 @@ private:
   std::shared_ptr<batch> open_;
   uint64_t records_out_ = 0;
   bool held_ = false;
+  std::vector<std::shared_ptr<batch>> full_; ///< full batches of the held call, oldest first
   size_t since_hold_ = 0;
   size_t avg_bytes_ = 256;
 };

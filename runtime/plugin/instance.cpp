@@ -149,6 +149,8 @@ void instance::on_fail(void* ctx, const char* message) {
   auto self = static_cast<instance*>(ctx);
   self->last_error_ = message ? message : "";
   if (!self->state_error_.empty()) { // the plugin failed because a state call did: say why
+    if (self->failure_)
+      self->failure_->host_error = true; // not the record's fault
     self->last_error_ += ": " + self->state_error_;
     self->state_error_.clear();
   }
@@ -177,8 +179,8 @@ void instance::on_dead_letter(void* ctx, const sluice_record* rec, const char* r
 void instance::on_fail_record(void* ctx, size_t index, size_t emitted, uint32_t blame, const char* message) {
   auto self = static_cast<instance*>(ctx);
   on_fail(ctx, message);
-  if (!self->failure_)
-    return; // outside process(): an ordinary failure
+  if (!self->failure_ || self->failure_->host_error)
+    return; // outside process(), or a host service failed: not a record's failure
   self->failure_->has_record = true;
   self->failure_->index = index;
   self->failure_->emitted = emitted;

@@ -29,6 +29,7 @@ struct call_failure {
   size_t index = 0;      ///< the failing record within the call's records
   size_t emitted = 0;    ///< records emitted by the call before that record
   uint32_t blame = 0;    ///< SLUICE_BLAME_*
+  bool host_error = false; ///< a host service the call used (keyed state) failed first
 };
 
 class instance {

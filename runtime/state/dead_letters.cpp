@@ -150,6 +150,10 @@ result<size_t> take(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* dead, rocksdb:
                     const std::string& path, const store::dead_letter_take& what, rocksdb::WriteBatch& b) {
   size_t n = 0;
   auto st = each(db, dead, path, what.stage, "taking dead letters", [&](const rocksdb::Slice& k, const rocksdb::Slice& v) {
+    if (what.ids.empty() && !what.replay_into) { // a purge: even entries we cannot read go
+      ++n;
+      return b.Delete(dead, k);
+    }
     auto d = decode(k.ToStringView(), v.ToStringView());
     if (!d)
       return rocksdb::Status::Corruption("malformed dead letter");

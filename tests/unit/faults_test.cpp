@@ -219,3 +219,31 @@ BOOST_AUTO_TEST_CASE(a_sink_record_error_goes_through_on_error_not_the_breaker) 
   BOOST_TEST(h.dead == std::vector<std::string>{"1:rejected:1"});
   BOOST_TEST(h.counts["breaker_opened"] == 0);
 }
+
+BOOST_AUTO_TEST_CASE(a_sink_failing_while_reading_a_record_gets_the_whole_call_again) {
+  fake_host h;
+  auto rs = records(5);
+  h.base = rs.data();
+  h.script = {at(4, 0, "timeout")}; // it may have buffered 0..3 and never sent them
+  faults::runner r{true, {}, {}, h};
+  r.start(rs.data(), rs.size());
+  BOOST_TEST(r.run(faults::runner::clock::now()).what == faults::runner::outcome::wait);
+  BOOST_TEST(r.run(faults::runner::clock::now()).what == faults::runner::outcome::done);
+  BOOST_TEST((h.calls == std::vector<std::pair<size_t, size_t>>{{0, 5}, {0, 5}}));
+}
+
+BOOST_AUTO_TEST_CASE(a_failed_host_service_fails_the_stage_instead_of_dead_lettering_the_record) {
+  fake_host h;
+  auto rs = records(3);
+  h.base = rs.data();
+  auto f = at(1, 0, "state_put failed: no space left");
+  f.has_record = false;
+  f.host_error = true;
+  h.script = {f};
+  faults::runner r{false, {}, {}, h};
+  r.start(rs.data(), rs.size());
+  auto o = r.run(faults::runner::clock::now());
+  BOOST_TEST(o.what == faults::runner::outcome::failed);
+  BOOST_TEST(o.message == "s#0 (fake) failed: state_put failed: no space left");
+  BOOST_TEST(h.dead.empty());
+}

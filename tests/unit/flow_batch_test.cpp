@@ -148,6 +148,30 @@ BOOST_AUTO_TEST_CASE(records_leave_in_batches_of_batch_size) {
   BOOST_TEST(drain(e).empty());
 }
 
+BOOST_AUTO_TEST_CASE(a_held_port_sends_nothing_keeps_batch_size_and_takes_back_the_newest_records) {
+  edge e(partition_kind::forward, {}, 1, 3);
+  e.grant(0, 100);
+  output_port port(3);
+  port.add_edge(&e);
+  port.hold();
+  for (int i = 0; i < 8; ++i) {
+    auto l = line(i);
+    port.append(record_of(l));
+  }
+  BOOST_TEST(drain(e).empty()); // held: nothing leaves during the call
+  port.take_back(4);            // keep records 0..3: drops 4..7 across two batches
+  BOOST_TEST(port.records_out() == 4u);
+  port.release();
+  auto s = drain(e);
+  BOOST_TEST_REQUIRE(s[0].size() == 1u); // the full batch 0..2; record 3 stays open
+  BOOST_TEST(s[0][0].records() == 3u);
+  port.flush();
+  s = drain(e);
+  BOOST_TEST_REQUIRE(s[0].size() == 1u);
+  BOOST_TEST(s[0][0].records() == 1u);
+  BOOST_TEST(first_id(s[0][0]) == 3);
+}
+
 BOOST_AUTO_TEST_CASE(a_control_flushes_the_open_batch_first) {
   edge e(partition_kind::forward, {}, 1, 8);
   e.grant(0, 100);

@@ -40,7 +40,8 @@ private:
 /// Which record of its batch a process()/write() call is reading, and how many
 /// records the call had emitted before it started on that one. The SDK keeps
 /// it so a failure names its record and the host can drop what that record
-/// emitted before the stage threw.
+/// emitted before the stage threw. Once a loop over the batch has ended, no
+/// record is being read: a failure after it is the whole call's.
 struct batch_cursor {
   size_t index = static_cast<size_t>(-1);
   uint64_t emitted_before = 0;
@@ -78,7 +79,11 @@ public:
       return record{*p_};
     }
     iterator& operator++() noexcept { ++p_; return *this; }
-    bool operator!=(const iterator& other) const noexcept { return p_ != other.p_; }
+    bool operator!=(const iterator& other) const noexcept {
+      if (p_ == other.p_ && c_) // the loop is over: a failure after it names no record
+        c_->index = static_cast<size_t>(-1);
+      return p_ != other.p_;
+    }
   private:
     const sluice_record* p_;
     const sluice_record* base_;
