@@ -18,6 +18,9 @@ int graph(const common& c, const std::string& format);
 int inspect(const std::string& plugin);
 /// `checkpoint ls|inspect`: reads the node's state store, also while it is stopped.
 int checkpoint(const common& c, const std::string& verb);
+/// `reload --config F STAGE`: the running node swaps in the plugin file the config names.
+int reload(const common& c, const std::string& stage);
+
 struct dlq_args {
   std::string verb;             ///< list, show, replay or purge
   std::string stage;            ///< only this stage's dead letters (all when empty)

@@ -26,6 +26,12 @@ public:
   /// Stages the dead letters since the last checkpoint as part of checkpoint `epoch`.
   status stage(int64_t epoch);
 
+  /// After a hot swap: the plugin version that dead-letters from now on.
+  void set_plugin(std::string plugin, std::string version) {
+    plugin_ = std::move(plugin);
+    version_ = std::move(version);
+  }
+
   /// Logs how many were not shown (at the end of the instance).
   void log_rest() const;
 

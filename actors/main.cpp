@@ -95,6 +95,14 @@ int main(int argc, char** argv) {
     sub->callback([&dlq_args, verb = std::string{verb}] { dlq_args.verb = verb; });
   }
 
+  auto reload = app.add_subcommand("reload", "Swap a stage's plugin in the running node for the file its config "
+                                            "names now (checked first; the old version keeps running on any error)");
+  std::string reload_stage;
+  reload->add_option("-c,--config", c.config, "pipeline file (TOML)")->required();
+  reload->add_option("-n,--node", c.node, "node name (default: $SLUICE_NODE, else the coordinator)")
+    ->envname("SLUICE_NODE");
+  reload->add_option("stage", reload_stage, "the stage to reload")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -113,6 +121,8 @@ int main(int argc, char** argv) {
     return sluice::cli::inspect(plugin);
   if (*checkpoint)
     return sluice::cli::checkpoint(c, checkpoint_verb);
+  if (*reload)
+    return sluice::cli::reload(c, reload_stage);
   if (*dlq)
     return sluice::cli::dlq(c, dlq_args);
   return 2;

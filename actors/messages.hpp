@@ -7,6 +7,8 @@
 #include <caf/all.hpp>
 
 #include "flow/batch.hpp"
+#include "plugin/loader.hpp"
+#include "plugin/options.hpp"
 
 namespace sluice::actors {
 
@@ -42,6 +44,26 @@ using tick_atom = caf::atom_constant<caf::atom("tick")>;
 /// Coordinator -> supervisor: checkpointing failed (failed, message).
 using failed_atom = caf::atom_constant<caf::atom("failed")>;
 
+/// Admin -> an instance: swap in a new plugin version (swap, swap_request) -> swap_reply.
+using swap_atom = caf::atom_constant<caf::atom("swap")>;
+/// Admin -> supervisor: the current instances of a stage (instances, stage) -> vector<actor>.
+using instances_atom = caf::atom_constant<caf::atom("instances")>;
+/// Admin -> supervisor: every instance of a stage runs this plugin now (swapped, stage, request).
+using swapped_atom = caf::atom_constant<caf::atom("swapped")>;
+
+/// A new plugin version for one stage instance.
+struct swap_request {
+  plugin::resolved plugin;
+  std::shared_ptr<const plugin::option_set> options;
+};
+
+/// What an instance answers a swap: done (and how long data stood still) or why not.
+struct swap_reply {
+  bool ok = false;
+  std::string message;
+  int64_t stall_ns = 0;
+};
+
 /// One instance's state for one epoch.
 struct snapshot_msg {
   std::string key; ///< "stage#index"
@@ -68,3 +90,5 @@ struct instance_report {
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::flow::element)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::actors::instance_report)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::actors::snapshot_msg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::actors::swap_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::actors::swap_reply)

@@ -5,10 +5,12 @@
 #include <atomic>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <thread>
 
 #include <spdlog/spdlog.h>
 
+#include "actors/admin.hpp"
 #include "actors/messages.hpp"
 #include "actors/supervisor.hpp"
 #include "state/testing.hpp"
@@ -103,6 +105,11 @@ int run_node(plan::prepared& prep, const run_options& opts) {
     caf::scoped_actor waiter{sys};
     auto sup = spawn_supervisor(sys, supervisor_args{&prep, &in_flight, waiter, opts.stats_file, checkpoints,
                                                      std::move(restored)});
+    std::optional<admin_endpoint> admin;
+    if (!p.state_dir.empty()) {
+      admin.emplace(sys, sup, prep);
+      admin->start();
+    }
     std::atomic<bool> done{false};
     std::thread signals([&] {
       int stops = 0;

@@ -82,6 +82,16 @@ public:
         maybe_done();
       },
       [=](pull_atom) { pull(); },
+      [=](swap_atom, swap_request& r) -> caf::result<swap_reply> {
+        if (ended_)
+          return swap_reply{false, inst_->label() + " has ended", 0};
+        if (work_) { // finish the batch in hand first (it may be waiting for a retry)
+          auto rp = make_response_promise<swap_reply>();
+          pending_swaps_.emplace_back(std::move(r), rp);
+          return rp;
+        }
+        return swap_plugin(r);
+      },
       [=](retry_atom) {
         retry_scheduled_ = false;
         if (continue_work())
@@ -156,6 +166,7 @@ private:
     }
     flush_ports();
     drain();
+    serve_pending_swaps();
     if (work_replay_) {
       work_replay_ = false; // the replayed batch came from the store, not from upstream credit
       return next_replay();
@@ -163,6 +174,14 @@ private:
     auto& up = upstream_[work_channel_];
     send(up.who, credit_atom::value, up.edge, up.dest, uint32_t{1});
     return true;
+  }
+
+  /// Swaps asked for while a batch was in hand, now that it is through.
+  void serve_pending_swaps() {
+    auto pending = std::move(pending_swaps_);
+    pending_swaps_.clear();
+    for (auto& [req, rp] : pending)
+      rp.deliver(swap_plugin(req));
   }
 
   /// Takes the next replay batch in hand; true when there is none left.
@@ -341,6 +360,7 @@ private:
   uint32_t work_channel_ = 0;
   bool work_replay_ = false; ///< the batch in hand is from the replay queue
   std::vector<flow::batch_ptr> replay_batches_; ///< replay batches not yet in hand
+  std::vector<std::pair<swap_request, caf::typed_response_promise<swap_reply>>> pending_swaps_;
   bool retry_scheduled_ = false;
   bool ended_ = false;
   bool reported_ = false;
@@ -358,7 +378,7 @@ std::string state_key(const std::string& stage, uint32_t index) {
 }
 
 caf::actor spawn_stage(caf::actor_system& sys, stage_setup setup) {
-  auto kind = setup.prep->stages[static_cast<size_t>(setup.stage)].stage->kind;
+  auto kind = setup.plugin.stage->kind;
   if (kind == SLUICE_KIND_TRANSFORM)
     return sys.spawn<stage_actor>(std::move(setup));
   return sys.spawn<stage_actor, caf::detached>(std::move(setup));

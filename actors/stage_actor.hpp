@@ -26,6 +26,10 @@ struct stage_setup {
   plan::prepared* prep = nullptr;
   int stage = -1;
   uint32_t index = 0;
+  /// The plugin and options this instance starts with (a reload swaps them later); the
+  /// supervisor's copy of prep->stages / prep->options at spawn time.
+  plugin::resolved plugin;
+  std::shared_ptr<const plugin::option_set> options;
   std::vector<edge_wiring> outputs;
   caf::actor supervisor;
   caf::actor coordinator;

@@ -2,6 +2,7 @@
 
 #include "core/failpoint.hpp"
 #include "core/intern.hpp"
+#include "core/text.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -9,9 +10,7 @@ namespace sluice::actors {
 
 namespace {
 
-const plugin::resolved& prepared(const stage_setup& s) {
-  return s.prep->stages[static_cast<size_t>(s.stage)];
-}
+const plugin::resolved& prepared(const stage_setup& s) { return s.plugin; }
 
 } // namespace
 
@@ -39,8 +38,7 @@ stage_host::stage_host(stage_setup s)
 
 bool stage_host::start_plugin(std::string& error) {
   auto& prep = *setup_.prep;
-  auto s = static_cast<size_t>(setup_.stage);
-  inst_ = std::make_unique<plugin::instance>(prep.stages[s], prep.options[s], cfg_.name, prep.pipeline.name,
+  inst_ = std::make_unique<plugin::instance>(setup_.plugin, setup_.options, cfg_.name, prep.pipeline.name,
                                              setup_.index, cfg_.parallelism, this, setup_.store);
   if (auto st = inst_->create(setup_.checkpoints ? SLUICE_HOST_CHECKPOINTS : 0); st.failed()) {
     error = st.message();
@@ -98,6 +96,42 @@ std::vector<flow::batch_ptr> stage_host::take_replay(std::string& error) {
   spdlog::info("[{}] replaying {} dead letter(s) queued by `sluice dlq replay`", inst_->label(), keys.size());
   inst_->count("replayed", static_cast<int64_t>(keys.size()));
   return out;
+}
+
+swap_reply stage_host::swap_plugin(const swap_request& r) {
+  auto t0 = std::chrono::steady_clock::now();
+  auto fail = [&](const std::string& why) {
+    inst_->count("swaps_refused", 1);
+    spdlog::error("[{}] swap to {} {} refused, the old version keeps running: {}", inst_->label(), r.plugin.stage->name,
+                  r.plugin.stage->version, why);
+    return swap_reply{false, inst_->label() + ": " + why, 0};
+  };
+  flush_ports();
+  auto snap = inst_->snapshot();
+  if (!snap)
+    return fail(snap.message());
+  const auto old_schema = inst_->desc().state_schema_version;
+  auto fresh = std::make_unique<plugin::instance>(r.plugin, r.options, cfg_.name, setup_.prep->pipeline.name,
+                                                  setup_.index, cfg_.parallelism, this, setup_.store);
+  if (auto st = fresh->create(setup_.checkpoints ? SLUICE_HOST_CHECKPOINTS : 0); st.failed())
+    return fail(st.message());
+  fresh->take_state_from(*inst_);
+  if (auto st = fresh->restore(*snap, old_schema); st.failed()) {
+    inst_->take_state_from(*fresh);
+    return fail(st.message());
+  }
+  failpoint("during_swap");
+  auto old_version = std::string{inst_->desc().version};
+  inst_ = std::move(fresh); // the old object is destroyed; its library closes with its last user
+  setup_.plugin = r.plugin;
+  setup_.options = r.options;
+  dead_.set_plugin(r.plugin.stage->name, r.plugin.stage->version);
+  inst_->count("swaps", 1);
+  auto stall = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
+  spdlog::info("[{}] swapped {} {} -> {} (state schema {} -> {}) in {}", inst_->label(), r.plugin.stage->name,
+               old_version, r.plugin.stage->version, old_schema, inst_->desc().state_schema_version,
+               text::format_duration(stall));
+  return {true, {}, stall};
 }
 
 std::string stage_host::label() const {

@@ -42,6 +42,9 @@ protected:
   /// (none: empty). They leave the queue with the next checkpoint (stage_replayed /
   /// replay_committed).
   std::vector<flow::batch_ptr> take_replay(std::string& error);
+  /// Hot swap between two batches: snapshot, create the new version, hand it the keyed state,
+  /// restore, swap. Any failure leaves the old instance running, untouched.
+  swap_reply swap_plugin(const swap_request& r);
   status stage_replayed(int64_t epoch) { return replay_ ? replay_->stage(epoch) : status::ok(); }
   void replay_committed(int64_t epoch) {
     if (replay_)

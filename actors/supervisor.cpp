@@ -81,6 +81,8 @@ void spawn_all(self_ptr self) {
       setup.prep = a.prep;
       setup.stage = static_cast<int>(s);
       setup.index = i;
+      setup.plugin = prep.stages[s];
+      setup.options = prep.options[s];
       setup.supervisor = caf::actor_cast<caf::actor>(self);
       setup.in_flight = a.in_flight;
       setup.coordinator = st.coordinator;
@@ -213,6 +215,24 @@ caf::behavior supervisor(self_ptr self, supervisor_args a) {
     [=](failed_atom, const std::string&) { // checkpointing failed; the coordinator said why
       if (!self->state.restarting)
         finish(self, 1);
+    },
+    [=](instances_atom, const std::string& stage) -> caf::result<std::vector<caf::actor>> {
+      auto& st = self->state;
+      if (st.restarting || st.finished)
+        return caf::make_error(caf::sec::runtime_error, "the pipeline is restarting or ending; try again");
+      auto s = st.args.prep->pipeline.index_of(stage);
+      std::vector<caf::actor> out;
+      for (auto& x : st.stages)
+        if (st.stage_of[x.address()] == s)
+          out.push_back(x);
+      return out;
+    },
+    [=](swapped_atom, const std::string& stage, swap_request& r) {
+      // Every instance runs the new version now: a restart spawns it too.
+      auto& prep = *self->state.args.prep;
+      auto s = static_cast<size_t>(prep.pipeline.index_of(stage));
+      prep.stages[s] = std::move(r.plugin);
+      prep.options[s] = std::move(r.options);
     },
     [=](stop_atom) {
       auto& st = self->state;

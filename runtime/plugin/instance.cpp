@@ -124,6 +124,12 @@ status instance::commit(int64_t epoch) {
   return check(stage_.stage->commit ? stage_.stage->commit(self_, epoch) : 0, "commit");
 }
 
+void instance::take_state_from(instance& old) {
+  std::swap(keyed_, old.keyed_);
+  std::swap(counters_, old.counters_);
+  std::swap(gauges_, old.gauges_);
+}
+
 int instance::on_emit(void* ctx, uint32_t port, const sluice_record* rec) {
   auto self = static_cast<instance*>(ctx);
   if (!rec)

@@ -63,6 +63,9 @@ public:
   /// Checkpoint `epoch` is durable: keyed state reads it from the store, and the stage
   /// publishes what it prepared.
   status commit(int64_t epoch);
+  /// A hot swap: this (new) instance takes over `old`'s keyed state (with its uncommitted
+  /// layers), counters and gauges; give them back the same way if the swap fails.
+  void take_state_from(instance& old);
   /// The keyed state behind the host's state_* services.
   state::keyed_state& keyed() noexcept { return keyed_; }
 
