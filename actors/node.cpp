@@ -59,6 +59,7 @@ int run_node(plan::prepared& prep, const run_options& opts) {
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 
   // Checkpoints: recover to the last committed epoch before anything starts.
@@ -116,6 +117,13 @@ int run_node(plan::prepared& prep, const run_options& opts) {
       timespec tick{0, 100 * 1000 * 1000};
       while (!done) {
         int sig = sigtimedwait(&set, nullptr, &tick);
+        if (sig == SIGHUP) {
+          if (admin)
+            admin->hangup();
+          else
+            spdlog::warn("received SIGHUP; nothing to reload without a state_dir (no admin endpoint)");
+          continue;
+        }
         if (sig != SIGINT && sig != SIGTERM)
           continue;
         if (++stops == 1) {

@@ -78,14 +78,10 @@ std::string stage_part(const config::stage_config& sc) {
 
 } // namespace
 
-reload_outcome reload_stage(caf::actor_system& sys, const caf::actor& supervisor, const plan::prepared& prep,
-                            const std::string& stage, uint32_t kind) {
+reload_outcome reload_stage(caf::actor_system& sys, const caf::actor& supervisor, const config::pipeline& p,
+                            const config::stage_config& sc, uint32_t kind, plugin::resolved* now_running) {
   static std::atomic<uint64_t> seq{0};
-  auto& p = prep.pipeline;
-  auto s = p.index_of(stage);
-  if (s < 0)
-    return {false, "the pipeline has no stage " + stage};
-  auto& sc = p.stages[static_cast<size_t>(s)];
+  const auto& stage = sc.name;
   plugin::registry reg{plugin::exe_dir()};
   auto path = reg.locate(sc.plugin);
   if (!path)
@@ -136,6 +132,8 @@ reload_outcome reload_stage(caf::actor_system& sys, const caf::actor& supervisor
     stalls.push_back(reply.stall_ns);
   }
   self->send(supervisor, swapped_atom::value, stage, req);
+  if (now_running)
+    *now_running = req.plugin;
   std::string list;
   for (auto ns : stalls)
     list += (list.empty() ? "" : ",") + std::to_string(ns / 1000);

@@ -6,7 +6,8 @@
 
 #include <caf/all.hpp>
 
-#include "plan/prepare.hpp"
+#include "config/pipeline.hpp"
+#include "plugin/loader.hpp"
 
 namespace sluice::actors {
 
@@ -15,10 +16,11 @@ struct reload_outcome {
   std::string message; ///< one line for the caller: what was swapped (with stalls) or why not
 };
 
-/// Blocks until the reload of `stage` is done or refused. One at a time (the admin endpoint
-/// serialises them); `supervisor` hands out the instances. Never changes anything on refusal.
-/// `kind` is the stage's kind as it runs (a reload may not change it).
-reload_outcome reload_stage(caf::actor_system& sys, const caf::actor& supervisor, const plan::prepared& prep,
-                            const std::string& stage, uint32_t kind);
+/// Blocks until the reload of stage `sc` (as the config says now: plugin file and options) is
+/// done or refused. One at a time; `supervisor` hands out the instances; `kind` is the kind the
+/// stage runs as (a reload may not change it). On success `now_running` is the new plugin.
+/// Never changes anything on refusal.
+reload_outcome reload_stage(caf::actor_system& sys, const caf::actor& supervisor, const config::pipeline& p,
+                            const config::stage_config& sc, uint32_t kind, plugin::resolved* now_running);
 
 } // namespace sluice::actors

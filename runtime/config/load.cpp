@@ -27,7 +27,8 @@ const char* to_string(partition_kind k) {
 namespace {
 
 const std::vector<std::string> pipeline_keys = {"name", "state_dir", "guarantee", "checkpoint_interval",
-                                                "retain_interval", "retain", "coordinator", "batch_size", "credits"};
+                                                "retain_interval", "retain", "coordinator", "batch_size", "credits",
+                                                "watch_plugins"};
 
 std::string suggest(std::string_view word, const std::vector<std::string>& candidates) {
   auto c = text::closest(word, candidates);
@@ -89,6 +90,11 @@ void read_pipeline(const toml::table& t, pipeline& p, reader& r) {
         r.fail(v, "`" + key + "` is " + std::to_string(n) + "; expected 1..1000000");
       else
         (key == "batch_size" ? p.batch_size : p.credits) = static_cast<uint32_t>(n);
+    } else if (key == "watch_plugins") {
+      if (auto b = v.as_boolean())
+        p.watch_plugins = b->get();
+      else
+        r.fail(v, "`watch_plugins` expects true or false, found " + std::string{type_name(v)});
     } else
       r.fail(v, "unknown key `" + key + "` in [pipeline]" + suggest(key, pipeline_keys));
   }

@@ -23,13 +23,16 @@ namespace {
 std::string plugins() { return test_plugins(); }
 
 /// seq-source (practically endless) -> throttle -> counter (t/counter.so) -> file-sink.
-std::string pipeline(const temp_dir& t) {
+std::string pipeline(const temp_dir& t, bool watch = false, const std::string& delay = "1ms",
+                     const std::string& tag = "") {
   auto stages = plugins() + "/test-stages.so#";
   return "[pipeline]\nname = \"reload\"\nstate_dir = \"" + t / "state" +
-         "\"\ncheckpoint_interval = \"100ms\"\nbatch_size = 50\n\n"
+         "\"\ncheckpoint_interval = \"100ms\"\nbatch_size = 50\nwatch_plugins = " + (watch ? "true" : "false") +
+         "\n\n"
          "[[stage]]\nname = \"src\"\nplugin = \"" + stages + "seq-source\"\ncount = 100000000\n\n"
-         "[[stage]]\nname = \"slow\"\nplugin = \"" + stages + "throttle\"\ninputs = [\"src\"]\ndelay = \"1ms\"\n\n"
-         "[[stage]]\nname = \"counter\"\nplugin = \"" + t / "counter.so" + "\"\ninputs = [\"slow\"]\n\n"
+         "[[stage]]\nname = \"slow\"\nplugin = \"" + stages + "throttle\"\ninputs = [\"src\"]\ndelay = \"" + delay + "\"\n\n"
+         "[[stage]]\nname = \"counter\"\nplugin = \"" + t / "counter.so" + "\"\ninputs = [\"slow\"]\n" +
+         (tag.empty() ? "" : "tag = \"" + tag + "\"\n") + "\n"
          "[[stage]]\nname = \"lake\"\nplugin = \"file-sink\"\ninputs = [\"counter\"]\npath = \"" + t / "out" +
          "/part.ndjson\"\n";
 }
@@ -194,4 +197,47 @@ BOOST_AUTO_TEST_CASE(a_crash_in_the_middle_of_a_swap_recovers_exactly_once_with_
   BOOST_TEST_REQUIRE(again->wait() == 0, again->err());
   auto c = check_output(t);
   BOOST_TEST(c.by_version[2] > 0u);
+}
+
+/// Waits (polling the node's log, up to a minute) until it says `what`.
+bool logged(const child& node, const std::string& what) {
+  for (int i = 0; i < 6000; ++i) {
+    if (node.err().find(what) != std::string::npos)
+      return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  }
+  return false;
+}
+
+BOOST_AUTO_TEST_CASE(replacing_the_plugin_file_reloads_it_without_being_asked) {
+  temp_dir t;
+  install(t, version(1));
+  write_file(t / "p.toml", pipeline(t, true));
+  auto node = start_node(t);
+  install(t, version(2)); // renamed into place: a complete file
+  BOOST_TEST(logged(*node, "now runs counter 2.0.0"), node->err());
+  node->signal(SIGTERM);
+  BOOST_TEST_REQUIRE(node->wait() == 0, node->err());
+  BOOST_TEST(check_output(t).by_version[2] > 0u);
+}
+
+BOOST_AUTO_TEST_CASE(sighup_applies_a_new_file_and_reloadable_options_and_refuses_the_rest) {
+  temp_dir t;
+  install(t, version(1));
+  write_file(t / "p.toml", pipeline(t));
+  auto node = start_node(t);
+  write_file(t / "p.toml", pipeline(t, false, "2ms")); // throttle's delay is not reloadable
+  node->signal(SIGHUP);
+  BOOST_TEST(logged(*node, "option `delay` changed but throttle does not mark it reloadable; restart the node"),
+             node->err());
+  write_file(t / "p.toml", pipeline(t, false, "1ms", "blue")); // counter's tag is
+  install(t, version(2));
+  node->signal(SIGHUP);
+  BOOST_TEST(logged(*node, "now runs counter 2.0.0"), node->err());
+  node->signal(SIGTERM);
+  BOOST_TEST_REQUIRE(node->wait() == 0, node->err());
+  auto lines = published_lines(t / "out");
+  BOOST_TEST(std::any_of(lines.begin(), lines.end(),
+                         [](auto& l) { return l.find("\"v\":2") != std::string::npos && l.find("\"tag\":\"blue\"") != std::string::npos; }));
+  check_output(t);
 }

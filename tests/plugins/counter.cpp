@@ -27,7 +27,7 @@ std::string field(std::string_view b, const char* name) {
 
 class counter : public sluice::Transform {
 public:
-  using Transform::Transform;
+  explicit counter(sluice::context& ctx) : Transform(ctx), tag_(opts().get_string("tag")) {}
 
   void process(const sluice::batch& records) override {
     for (auto r : records) {
@@ -39,6 +39,8 @@ public:
 #else
       line_ = "{\"v\":2,\"id\":" + id + ",\"key\":\"" + k + "\",\"n\":" + std::to_string(n) + "}";
 #endif
+      if (!tag_.empty())
+        line_.insert(line_.size() - 1, ",\"tag\":\"" + tag_ + "\"");
       ctx().emit(line_, r);
     }
   }
@@ -67,6 +69,7 @@ public:
   }
 
 private:
+  std::string tag_;
   std::map<std::string, int64_t> counts_;
   std::string line_;
 };
@@ -76,6 +79,11 @@ private:
 
 } // namespace
 
-SLUICE_PLUGIN("counter", sluice::stage<counter>("counter", STR(COUNTER_VERSION) ".0.0",
+
+const sluice_option_spec counter_options[] = {
+  {"tag", SLUICE_OPT_STRING, SLUICE_OPTION_RELOADABLE, "", "added to every output record as \"tag\""},
+};
+
+SLUICE_PLUGIN("counter", sluice::stage<counter>("counter", STR(COUNTER_VERSION) ".0.0", counter_options,
                                                 sluice::stage_extra{"running count per key",
                                                                     COUNTER_VERSION == 1 ? 1u : 2u}))
