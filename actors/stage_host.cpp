@@ -107,6 +107,8 @@ swap_reply stage_host::swap_plugin(const swap_request& r) {
     return swap_reply{false, inst_->label() + ": " + why, 0};
   };
   flush_ports();
+  if (auto st = inst_->flush(); st.failed()) // what it holds is durable, so its snapshot covers it
+    return fail(st.message());
   auto snap = inst_->snapshot();
   if (!snap)
     return fail(snap.message());

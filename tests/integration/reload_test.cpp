@@ -31,7 +31,8 @@ std::string pipeline(const temp_dir& t, bool watch = false, const std::string& d
          "\n\n"
          "[[stage]]\nname = \"src\"\nplugin = \"" + stages + "seq-source\"\ncount = 100000000\n\n"
          "[[stage]]\nname = \"slow\"\nplugin = \"" + stages + "throttle\"\ninputs = [\"src\"]\ndelay = \"" + delay + "\"\n\n"
-         "[[stage]]\nname = \"counter\"\nplugin = \"" + t / "counter.so" + "\"\ninputs = [\"slow\"]\n" +
+         "[[stage]]\nname = \"counter\"\nplugin = \"" + t / "counter.so" + "\"\ninputs = [\"slow\"]\n"
+         "parallelism = 2\npartition = \"key\"\nkey = [\"k\"]\n" +
          (tag.empty() ? "" : "tag = \"" + tag + "\"\n") + "\n"
          "[[stage]]\nname = \"lake\"\nplugin = \"file-sink\"\ninputs = [\"counter\"]\npath = \"" + t / "out" +
          "/part.ndjson\"\n";
@@ -239,5 +240,19 @@ BOOST_AUTO_TEST_CASE(sighup_applies_a_new_file_and_reloadable_options_and_refuse
   auto lines = published_lines(t / "out");
   BOOST_TEST(std::any_of(lines.begin(), lines.end(),
                          [](auto& l) { return l.find("\"v\":2") != std::string::npos && l.find("\"tag\":\"blue\"") != std::string::npos; }));
+  check_output(t);
+}
+
+BOOST_AUTO_TEST_CASE(reloading_the_two_phase_commit_sink_mid_epoch_keeps_every_record_once) {
+  temp_dir t;
+  install(t, version(1));
+  write_file(t / "p.toml", pipeline(t));
+  auto node = start_node(t);
+  for (int i = 0; i < 10; ++i) {
+    auto o = run_sluice({"reload", "--config", t / "p.toml", "lake"});
+    BOOST_TEST_REQUIRE(o.exit_code == 0, o.err);
+  }
+  node->signal(SIGTERM);
+  BOOST_TEST_REQUIRE(node->wait() == 0, node->err());
   check_output(t);
 }
