@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "actors/links.hpp"
 #include "actors/messages.hpp"
 #include "actors/stage_actor.hpp"
 #include "actors/stats.hpp"
@@ -77,6 +78,10 @@ void spawn_all(self_ptr self) {
     auto& sc = p.stages[s];
     spawned[s].resize(sc.parallelism);
     for (uint32_t i = 0; i < sc.parallelism; ++i) {
+      if (auto& node = p.node_of(sc, i); node != p.node) { // lives elsewhere: its proxy stands in
+        spawned[s][i] = a.links->proxy(node, {sc.name, i});
+        continue;
+      }
       stage_setup setup;
       setup.prep = a.prep;
       setup.stage = static_cast<int>(s);
@@ -107,6 +112,8 @@ void spawn_all(self_ptr self) {
       st.stages.push_back(actor);
       st.stage_of[actor.address()] = static_cast<int>(s);
       st.alive.insert(actor.address());
+      if (a.links)
+        a.links->add_local({sc.name, i}, actor);
       if (prep.stages[s].stage->kind == SLUICE_KIND_SOURCE)
         st.sources.push_back(actor);
     }
@@ -151,6 +158,11 @@ void on_stage_failure(self_ptr self, int s, const std::string& why) {
   while (!times.empty() && now - times.front() > std::chrono::nanoseconds{policy.within_ns})
     times.pop_front();
   times.push_back(now);
+  if (st.args.links) {
+    spdlog::error("stage {} failed ({}); a multi-node pipeline cannot restart one node's part on its own yet "
+                  "(that comes with distributed checkpoints); exiting", sc.name, why);
+    return finish(self, 1);
+  }
   if (times.size() > policy.max) {
     spdlog::error("node unhealthy: stage {} failed {} time(s) within {} (restart.max = {}); last: {}. Exiting so "
                   "that systemd or Kubernetes restarts the node; it resumes from the last checkpoint",

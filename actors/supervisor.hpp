@@ -27,6 +27,7 @@ struct supervisor_args {
   std::string stats_file;
   std::shared_ptr<coordinator_setup> checkpoints;
   std::map<std::string, state::instance_state> restored; ///< the committed states at start
+  class node_links* links = nullptr; ///< the links to other nodes; null on a single node
 };
 
 caf::actor spawn_supervisor(caf::actor_system& sys, supervisor_args args);

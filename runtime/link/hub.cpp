@@ -1,0 +1,123 @@
+// The only file that includes ZeroMQ. A ROUTER socket listens on the node's address; one
+// DEALER per peer, whose routing id is this node's name, connects to the peer's ROUTER. So a
+// message from a to b leaves a's DEALER "b" and arrives at b's ROUTER tagged "a". ZMTP
+// heartbeats find a dead peer; ZeroMQ reconnects by itself.
+#include "link/hub.hpp"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <vector>
+
+#include <spdlog/spdlog.h>
+#include <zmq.hpp>
+
+namespace sluice::link {
+
+struct hub::impl {
+  zmq::context_t ctx{1};
+  zmq::socket_t router{ctx, zmq::socket_type::router};
+  std::map<std::string, zmq::socket_t> dealers;
+};
+
+hub::hub(std::string self, std::string bind, std::map<std::string, std::string> peers, receive_fn on_receive)
+  : self_(std::move(self)), bind_(std::move(bind)), peers_(std::move(peers)), on_receive_(std::move(on_receive)),
+    impl_(std::make_unique<impl>()) {}
+
+hub::~hub() {
+  stop_ = true;
+  if (wake_fd_ >= 0) {
+    uint64_t one = 1;
+    (void)!::write(wake_fd_, &one, sizeof one);
+  }
+  if (thread_.joinable())
+    thread_.join(); // it sends what was queued before it returns
+  for (auto& [_, d] : impl_->dealers)
+    d.set(zmq::sockopt::linger, 2000); // a peer that is up gets the last frames (end of stream)
+  impl_->router.set(zmq::sockopt::linger, 0);
+  if (wake_fd_ >= 0)
+    ::close(wake_fd_);
+}
+
+status hub::start() {
+  try {
+    auto& r = impl_->router;
+    r.set(zmq::sockopt::router_mandatory, 0);
+    r.set(zmq::sockopt::rcvhwm, 0); // credits bound what arrives
+    r.set(zmq::sockopt::heartbeat_ivl, 1000);
+    r.set(zmq::sockopt::heartbeat_timeout, 5000);
+    r.bind(bind_);
+    for (auto& [name, address] : peers_) {
+      zmq::socket_t d{impl_->ctx, zmq::socket_type::dealer};
+      d.set(zmq::sockopt::routing_id, self_);
+      d.set(zmq::sockopt::sndhwm, 0); // credits bound what is sent; never drop
+      d.set(zmq::sockopt::heartbeat_ivl, 1000);
+      d.set(zmq::sockopt::heartbeat_timeout, 5000);
+      d.set(zmq::sockopt::reconnect_ivl, 100);
+      d.set(zmq::sockopt::reconnect_ivl_max, 2000);
+      d.connect(address);
+      impl_->dealers.emplace(name, std::move(d));
+    }
+  } catch (const zmq::error_t& e) {
+    return error{"node " + self_ + " cannot listen on " + bind_ + ": " + e.what()};
+  }
+  wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  thread_ = std::thread([this] { run(); });
+  return status::ok();
+}
+
+void hub::send(const std::string& peer, std::string bytes) {
+  {
+    std::lock_guard lock(mu_);
+    outbox_.emplace_back(peer, std::move(bytes));
+  }
+  uint64_t one = 1;
+  (void)!::write(wake_fd_, &one, sizeof one);
+}
+
+hub::counters hub::stats() const {
+  return {frames_out_.load(), bytes_out_.load(), frames_in_.load(), bytes_in_.load()};
+}
+
+void hub::run() {
+  std::vector<zmq::pollitem_t> items{{impl_->router.handle(), 0, ZMQ_POLLIN, 0}, {nullptr, wake_fd_, ZMQ_POLLIN, 0}};
+  std::deque<std::pair<std::string, std::string>> sending;
+  for (bool last = false; !last;) {
+    last = stop_;
+    try {
+      zmq::poll(items, std::chrono::milliseconds{last ? 0 : 100});
+      if (last || (items[1].revents & ZMQ_POLLIN)) {
+        uint64_t n;
+        (void)!::read(wake_fd_, &n, sizeof n);
+        std::lock_guard lock(mu_);
+        sending.swap(outbox_);
+      }
+      for (auto& [peer, bytes] : sending) {
+        auto d = impl_->dealers.find(peer);
+        if (d == impl_->dealers.end()) {
+          spdlog::error("link: no peer {} to send to (not in [nodes]); message dropped", peer);
+          continue;
+        }
+        frames_out_ += 1;
+        bytes_out_ += bytes.size();
+        d->second.send(zmq::buffer(bytes), zmq::send_flags::none);
+      }
+      sending.clear();
+      while (items[0].revents & ZMQ_POLLIN) {
+        zmq::message_t id, body;
+        if (!impl_->router.recv(id, zmq::recv_flags::dontwait))
+          break;
+        if (!id.more() || !impl_->router.recv(body, zmq::recv_flags::none))
+          continue;
+        frames_in_ += 1;
+        bytes_in_ += body.size();
+        on_receive_(id.to_string(), body.to_string());
+      }
+    } catch (const zmq::error_t& e) {
+      if (e.num() != EINTR)
+        spdlog::error("link: {}", e.what());
+    }
+  }
+}
+
+} // namespace sluice::link

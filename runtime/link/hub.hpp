@@ -1,0 +1,57 @@
+/// A node's links: it listens on its one address and connects to every peer's; all traffic
+/// is multiplexed there. One thread runs the sockets; `send` may be called from any thread.
+/// The API names no ZeroMQ type (hub.cpp is the only user of ZeroMQ).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "core/error.hpp"
+
+namespace sluice::link {
+
+class hub {
+public:
+  /// Called on the hub's thread for every message a peer sent (`peer` is its node name).
+  using receive_fn = std::function<void(const std::string& peer, std::string bytes)>;
+
+  /// `self` listens on `bind`; `peers` maps every other node to its address.
+  hub(std::string self, std::string bind, std::map<std::string, std::string> peers, receive_fn on_receive);
+  ~hub(); ///< stops the thread, closes the sockets (pending messages are dropped)
+  hub(const hub&) = delete;
+  hub& operator=(const hub&) = delete;
+
+  /// Binds, connects and starts the thread; the error names the address.
+  status start();
+  /// Queues `bytes` for `peer` (delivered in order once the link is up; ZeroMQ reconnects).
+  void send(const std::string& peer, std::string bytes);
+
+  struct counters {
+    uint64_t frames_out = 0, bytes_out = 0, frames_in = 0, bytes_in = 0;
+  };
+  counters stats() const;
+
+private:
+  struct impl;
+  void run();
+
+  std::string self_, bind_;
+  std::map<std::string, std::string> peers_;
+  receive_fn on_receive_;
+  std::unique_ptr<impl> impl_;
+  std::mutex mu_;
+  std::deque<std::pair<std::string, std::string>> outbox_;
+  int wake_fd_ = -1;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+  std::atomic<uint64_t> frames_out_{0}, bytes_out_{0}, frames_in_{0}, bytes_in_{0};
+};
+
+} // namespace sluice::link
