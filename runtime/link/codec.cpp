@@ -111,7 +111,12 @@ std::string encode(const frame& f) {
 
 result<frame> decode(std::string_view bytes) {
   try {
-    auto handle = msgpack::unpack(bytes.data(), bytes.size());
+    // Limits first: a frame claiming a 4-billion-element array must not make us allocate for it.
+    const msgpack::unpack_limit limit(/*array*/ 1u << 20, /*map*/ 0, /*str*/ 1u << 16, /*bin*/ 1u << 30,
+                                      /*ext*/ 0, /*depth*/ 8);
+    if (bytes.size() > (1u << 31))
+      return error{"frame of " + std::to_string(bytes.size()) + " bytes is over the 2 GiB limit"};
+    auto handle = msgpack::unpack(bytes.data(), bytes.size(), nullptr, nullptr, limit);
     auto& o = handle.get();
     if (o.type != msgpack::type::ARRAY || o.via.array.size < 3)
       return error{"not a sluice frame (" + std::to_string(bytes.size()) + " bytes)"};
