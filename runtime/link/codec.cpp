@@ -1,7 +1,13 @@
 // Frames as msgpack: [ "SLUICE", version, kind, to_stage, to_index, from_stage, from_index,
 //                      channel, edge, dest, n, element ]
-// element = nil | [ what, value, [ record... ] ]
-// record  = [ data (bin), key (bin | nil), event_time, source (str), partition, offset ]
+// element = nil | [ what, value, records ], records in columns (fast to write and to check):
+// records = [ count, data (bin: the record bytes, back to back), sizes (bin: u32 each),
+//             keys (bin), key_sizes (bin: u32 each, 0xffffffff = no key), times (bin: i64 each),
+//             sources (array of str), source_of (bin: u16 each, 0xffff = none),
+//             partitions (bin: u32 each), offsets (bin: u64 each) ]   (integers little-endian)
+#include <cstring>
+#include <map>
+
 #include <msgpack.hpp>
 
 #include "core/intern.hpp"
@@ -12,34 +18,81 @@ namespace sluice::link {
 namespace {
 
 constexpr const char* magic = "SLUICE";
+constexpr uint32_t no_key = 0xffffffffu;
+constexpr uint16_t no_source = 0xffffu;
+
+template <class T>
+void put(std::string& out, T v) {
+  char b[sizeof(T)];
+  std::memcpy(b, &v, sizeof(T)); // x86-64 and aarch64 Linux are little-endian
+  out.append(b, sizeof(T));
+}
+
+template <class T>
+T get(std::string_view col, size_t i) {
+  T v;
+  std::memcpy(&v, col.data() + i * sizeof(T), sizeof(T));
+  return v;
+}
+
+void pack_bin(msgpack::packer<msgpack::sbuffer>& pk, const std::string& s) {
+  pk.pack_bin(static_cast<uint32_t>(s.size()));
+  pk.pack_bin_body(s.data(), static_cast<uint32_t>(s.size()));
+}
 
 void pack_element(msgpack::packer<msgpack::sbuffer>& pk, const flow::element& e) {
   pk.pack_array(3);
   pk.pack(static_cast<uint8_t>(e.what));
   pk.pack(e.value);
   size_t n = e.data ? e.data->size() : 0;
-  pk.pack_array(static_cast<uint32_t>(n));
+  if (n == 0) {
+    pk.pack_nil();
+    return;
+  }
+  std::string data, sizes, keys, key_sizes, times, source_of, partitions, offsets;
+  std::map<std::string_view, uint16_t> sources;
+  std::vector<std::string_view> source_list;
+  data.reserve(e.data->bytes());
   for (size_t i = 0; i < n; ++i) {
     auto& r = (*e.data)[i];
-    pk.pack_array(6);
-    pk.pack_bin(static_cast<uint32_t>(r.size));
-    pk.pack_bin_body(r.data, static_cast<uint32_t>(r.size));
-    if (r.key) {
-      pk.pack_bin(static_cast<uint32_t>(r.key_size));
-      pk.pack_bin_body(r.key, static_cast<uint32_t>(r.key_size));
-    } else {
-      pk.pack_nil();
+    data.append(r.data, r.size);
+    put<uint32_t>(sizes, static_cast<uint32_t>(r.size));
+    if (r.key)
+      keys.append(r.key, r.key_size);
+    put<uint32_t>(key_sizes, r.key ? static_cast<uint32_t>(r.key_size) : no_key);
+    put<int64_t>(times, r.event_time_ns);
+    uint16_t src = no_source;
+    if (r.position.source) {
+      auto [it, added] = sources.emplace(r.position.source, static_cast<uint16_t>(source_list.size()));
+      if (added)
+        source_list.push_back(it->first);
+      src = it->second;
     }
-    pk.pack(r.event_time_ns);
-    pk.pack(std::string_view{r.position.source ? r.position.source : ""});
-    pk.pack(r.position.partition);
-    pk.pack(r.position.offset);
+    put<uint16_t>(source_of, src);
+    put<uint32_t>(partitions, r.position.partition);
+    put<uint64_t>(offsets, r.position.offset);
   }
+  pk.pack_array(10);
+  pk.pack(static_cast<uint64_t>(n));
+  pack_bin(pk, data);
+  pack_bin(pk, sizes);
+  pack_bin(pk, keys);
+  pack_bin(pk, key_sizes);
+  pack_bin(pk, times);
+  pk.pack_array(static_cast<uint32_t>(source_list.size()));
+  for (auto& sname : source_list)
+    pk.pack(sname);
+  pack_bin(pk, source_of);
+  pack_bin(pk, partitions);
+  pack_bin(pk, offsets);
 }
 
-std::string_view bin(const msgpack::object& o) {
+std::string_view bin(const msgpack::object& o, size_t expected_size = SIZE_MAX, const char* what = "column") {
   if (o.type != msgpack::type::BIN)
-    throw msgpack::type_error();
+    throw std::runtime_error(std::string{what} + " is not binary");
+  if (expected_size != SIZE_MAX && o.via.bin.size != expected_size)
+    throw std::runtime_error(std::string{what} + " holds " + std::to_string(o.via.bin.size) + " bytes, expected " +
+                             std::to_string(expected_size));
   return {o.via.bin.ptr, o.via.bin.size};
 }
 
@@ -53,33 +106,62 @@ flow::element unpack_element(const msgpack::object& o) {
     throw std::runtime_error("unknown element kind " + std::to_string(what));
   e.what = static_cast<flow::element::kind>(what);
   e.value = a.ptr[1].as<int64_t>();
-  auto& recs = a.ptr[2];
-  if (recs.type != msgpack::type::ARRAY)
-    throw std::runtime_error("records are not an array");
   if (e.what != flow::element::kind::data)
     return e;
-  auto b = std::make_shared<flow::batch>(recs.via.array.size);
-  for (uint32_t i = 0; i < recs.via.array.size; ++i) {
-    auto& ro = recs.via.array.ptr[i];
-    if (ro.type != msgpack::type::ARRAY || ro.via.array.size != 6)
-      throw std::runtime_error("record " + std::to_string(i) + " is not a 6-field array");
-    auto& f = ro.via.array.ptr;
+  auto& rec = a.ptr[2];
+  if (rec.type == msgpack::type::NIL) { // an empty batch
+    auto empty = std::make_shared<flow::batch>();
+    empty->seal();
+    e.data = std::move(empty);
+    return e;
+  }
+  if (rec.type != msgpack::type::ARRAY || rec.via.array.size != 10)
+    throw std::runtime_error("records are not 10 columns");
+  auto* c = rec.via.array.ptr;
+  auto n64 = c[0].as<uint64_t>();
+  if (n64 > (1u << 24))
+    throw std::runtime_error("a batch of " + std::to_string(n64) + " records");
+  size_t n = static_cast<size_t>(n64);
+  auto data = bin(c[1], SIZE_MAX, "data");
+  auto sizes = bin(c[2], n * 4, "sizes");
+  auto keys = bin(c[3], SIZE_MAX, "keys");
+  auto key_sizes = bin(c[4], n * 4, "key sizes");
+  auto times = bin(c[5], n * 8, "times");
+  if (c[6].type != msgpack::type::ARRAY)
+    throw std::runtime_error("sources are not an array");
+  std::vector<const char*> sources;
+  for (uint32_t i = 0; i < c[6].via.array.size; ++i)
+    sources.push_back(intern(c[6].via.array.ptr[i].as<std::string_view>())); // outlive the batch
+  auto source_of = bin(c[7], n * 2, "source indexes");
+  auto partitions = bin(c[8], n * 4, "partitions");
+  auto offsets = bin(c[9], n * 8, "offsets");
+  auto b = std::make_shared<flow::batch>(n, data.size());
+  size_t at = 0, key_at = 0;
+  for (size_t i = 0; i < n; ++i) {
     sluice_record r{};
-    auto data = bin(f[0]);
-    r.data = data.data();
-    r.size = data.size();
-    if (f[1].type != msgpack::type::NIL) {
-      auto key = bin(f[1]);
-      r.key = key.data();
-      r.key_size = key.size();
+    r.size = get<uint32_t>(sizes, i);
+    if (r.size > data.size() - at)
+      throw std::runtime_error("record " + std::to_string(i) + " runs past the data");
+    r.data = data.data() + at;
+    at += r.size;
+    if (auto ks = get<uint32_t>(key_sizes, i); ks != no_key) {
+      if (ks > keys.size() - key_at)
+        throw std::runtime_error("key " + std::to_string(i) + " runs past the keys");
+      r.key = keys.data() + key_at;
+      r.key_size = ks;
+      key_at += ks;
     }
-    r.event_time_ns = f[2].as<int64_t>();
-    auto source = f[3].as<std::string_view>();
-    r.position.source = source.empty() ? nullptr : intern(source); // outlives the batch
-    r.position.partition = f[4].as<uint32_t>();
-    r.position.offset = f[5].as<uint64_t>();
+    r.event_time_ns = get<int64_t>(times, i);
+    auto src = get<uint16_t>(source_of, i);
+    if (src != no_source && src >= sources.size())
+      throw std::runtime_error("record " + std::to_string(i) + " names source " + std::to_string(src));
+    r.position.source = src == no_source ? nullptr : sources[src];
+    r.position.partition = get<uint32_t>(partitions, i);
+    r.position.offset = get<uint64_t>(offsets, i);
     b->append(r);
   }
+  if (at != data.size() || key_at != keys.size())
+    throw std::runtime_error("data or keys longer than their records");
   b->seal();
   e.data = std::move(b);
   return e;

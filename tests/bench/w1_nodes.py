@@ -1,0 +1,70 @@
+#!/usr/bin/env python3
+"""W1 over three nodes on loopback vs. one node, side by side in one run.
+
+file-source (node a) -> filter (node b) -> file-sink (node c), checkpoints off, the same
+W1 file; the single-node run is the same config without placement. Reports wall time (start
+of the first process to the exit of the last), events/s and the ratio.
+"""
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def config(w, out, placed, port, credits):
+    nodes = "".join(f'[nodes.{n}]\naddress = "tcp://127.0.0.1:{port + i}"\n' for i, n in enumerate("abc"))
+    place = (lambda n: f'node = "{n}"\n') if placed else (lambda n: "")
+    return (f'[pipeline]\nname = "w1-nodes"\ncredits = {credits}\n\n' + (nodes + "\n" if placed else "") +
+            f'[[stage]]\nname = "read"\nplugin = "file-source"\npath = "{w}/w1.ndjson"\n{place("a")}\n'
+            f'[[stage]]\nname = "active"\nplugin = "filter"\ninputs = ["read"]\nwhere = \'status == "active"\'\n'
+            f'{place("b")}\n'
+            f'[[stage]]\nname = "write"\nplugin = "file-sink"\ninputs = ["active"]\npath = "{w}/{out}/part.ndjson"\n'
+            f'{place("c")}')
+
+
+def count_lines(d):
+    return sum(sum(1 for _ in open(os.path.join(d, f))) for f in os.listdir(d) if not f.startswith("."))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--events", type=int, default=2_000_000)
+    ap.add_argument("--build-dir", default=os.path.join(REPO, "build"))
+    ap.add_argument("--workdir", default="/tmp/sluice-bench-nodes")
+    ap.add_argument("--credits", type=int, default=4, help="[pipeline] credits for both runs")
+    a = ap.parse_args()
+    sluice = os.path.join(a.build_dir, "actors", "sluice")
+    w = a.workdir
+    shutil.rmtree(w, ignore_errors=True)
+    os.makedirs(w)
+    with open(f"{w}/w1.ndjson", "wb") as f:
+        subprocess.run([os.path.join(a.build_dir, "tests", "bench", "w1gen"), str(a.events), "42"], stdout=f,
+                       check=True)
+    port = 41000 + os.getpid() % 10000
+    open(f"{w}/one.toml", "w").write(config(w, "one", False, port, a.credits))
+    open(f"{w}/three.toml", "w").write(config(w, "three", True, port, a.credits))
+    t0 = time.monotonic()
+    subprocess.run([sluice, "run", "--config", f"{w}/one.toml"], check=True, stderr=subprocess.DEVNULL)
+    one = time.monotonic() - t0
+    t0 = time.monotonic()
+    procs = [subprocess.Popen([sluice, "run", "--config", f"{w}/three.toml", "--node", n],
+                              stderr=open(f"{w}/{n}.log", "w")) for n in "cba"]
+    if any(p.wait() != 0 for p in procs):
+        sys.exit("a node failed; see the logs in " + w)
+    three = time.monotonic() - t0
+    n1, n3 = count_lines(f"{w}/one"), count_lines(f"{w}/three")
+    if n1 != n3:
+        sys.exit(f"outputs differ: {n1} vs {n3} records")
+    print(f"W1, {a.events} events, {n1} active out")
+    print(f"{'run':<24} {'seconds':>8} {'events/s':>12}")
+    print(f"{'one node':<24} {one:>8.3f} {a.events / one:>12,.0f}")
+    print(f"{'three nodes (loopback)':<24} {three:>8.3f} {a.events / three:>12,.0f}")
+    print(f"three/one: {one / three:.0%} (goal >= 70%)")
+
+
+if __name__ == "__main__":
+    main()
