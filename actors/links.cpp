@@ -63,8 +63,8 @@ node_links::node_links(caf::actor_system& sys, const config::pipeline& p, flow::
   auto self = p.nodes.find(p.node);
   hub_ = std::make_unique<link::hub>(p.node, self == p.nodes.end() ? std::string{} : self->second.address,
                                      std::move(peers),
-                                     [this](const std::string& peer, std::string bytes) {
-                                       on_receive(peer, std::move(bytes));
+                                     [this](const std::string& peer, std::string_view bytes) {
+                                       on_receive(peer, bytes);
                                      });
 }
 
@@ -120,7 +120,7 @@ link::instance_ref node_links::ref_of(const caf::actor_addr& a) const {
 
 void node_links::send(const std::string& node, const link::frame& f) { hub_->send(node, link::encode(f)); }
 
-void node_links::on_receive(const std::string& peer, std::string bytes) {
+void node_links::on_receive(const std::string& peer, std::string_view bytes) {
   auto f = link::decode(bytes);
   if (!f) {
     if (++refused_ <= 5)

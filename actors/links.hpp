@@ -45,7 +45,7 @@ public:
   link::hub::counters stats() const { return hub_ ? hub_->stats() : link::hub::counters{}; }
 
 private:
-  void on_receive(const std::string& peer, std::string bytes);
+  void on_receive(const std::string& peer, std::string_view bytes);
   void deliver(const std::string& peer, link::frame& f, const caf::actor& to);
 
   caf::actor_system& sys_;

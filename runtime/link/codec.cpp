@@ -49,13 +49,13 @@ void pack_element(msgpack::packer<msgpack::sbuffer>& pk, const flow::element& e)
     pk.pack_nil();
     return;
   }
-  std::string data, sizes, keys, key_sizes, times, source_of, partitions, offsets;
+  std::string sizes, keys, key_sizes, times, source_of, partitions, offsets;
   std::map<std::string_view, uint16_t> sources;
   std::vector<std::string_view> source_list;
-  data.reserve(e.data->bytes());
+  size_t data_size = 0;
   for (size_t i = 0; i < n; ++i) {
     auto& r = (*e.data)[i];
-    data.append(r.data, r.size);
+    data_size += r.size;
     put<uint32_t>(sizes, static_cast<uint32_t>(r.size));
     if (r.key)
       keys.append(r.key, r.key_size);
@@ -74,7 +74,9 @@ void pack_element(msgpack::packer<msgpack::sbuffer>& pk, const flow::element& e)
   }
   pk.pack_array(10);
   pk.pack(static_cast<uint64_t>(n));
-  pack_bin(pk, data);
+  pk.pack_bin(static_cast<uint32_t>(data_size)); // the record bytes go straight into the frame
+  for (size_t i = 0; i < n; ++i)
+    pk.pack_bin_body((*e.data)[i].data, static_cast<uint32_t>((*e.data)[i].size));
   pack_bin(pk, sizes);
   pack_bin(pk, keys);
   pack_bin(pk, key_sizes);
@@ -198,7 +200,9 @@ result<frame> decode(std::string_view bytes) {
                                       /*ext*/ 0, /*depth*/ 8);
     if (bytes.size() > (1u << 31))
       return error{"frame of " + std::to_string(bytes.size()) + " bytes is over the 2 GiB limit"};
-    auto handle = msgpack::unpack(bytes.data(), bytes.size(), nullptr, nullptr, limit);
+    // Strings and binaries refer into `bytes` (valid while we decode) instead of being copied.
+    auto refer = [](msgpack::type::object_type, std::size_t, void*) { return true; };
+    auto handle = msgpack::unpack(bytes.data(), bytes.size(), refer, nullptr, limit);
     auto& o = handle.get();
     if (o.type != msgpack::type::ARRAY || o.via.array.size < 3)
       return error{"not a sluice frame (" + std::to_string(bytes.size()) + " bytes)"};

@@ -100,7 +100,10 @@ void hub::run() {
         }
         frames_out_ += 1;
         bytes_out_ += bytes.size();
-        d->second.send(zmq::buffer(bytes), zmq::send_flags::none);
+        auto* owned = new std::string(std::move(bytes)); // ZeroMQ frees it once sent: no copy
+        zmq::message_t m(owned->data(), owned->size(),
+                         [](void*, void* hint) { delete static_cast<std::string*>(hint); }, owned);
+        d->second.send(m, zmq::send_flags::none);
       }
       sending.clear();
       while (items[0].revents & ZMQ_POLLIN) {
@@ -111,7 +114,7 @@ void hub::run() {
           continue;
         frames_in_ += 1;
         bytes_in_ += body.size();
-        on_receive_(id.to_string(), body.to_string());
+        on_receive_(id.to_string(), std::string_view{static_cast<const char*>(body.data()), body.size()});
       }
     } catch (const zmq::error_t& e) {
       if (e.num() != EINTR)

@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "core/error.hpp"
@@ -19,8 +20,9 @@ namespace sluice::link {
 
 class hub {
 public:
-  /// Called on the hub's thread for every message a peer sent (`peer` is its node name).
-  using receive_fn = std::function<void(const std::string& peer, std::string bytes)>;
+  /// Called on the hub's thread for every message a peer sent (`peer` is its node name);
+  /// `bytes` is valid during the call only.
+  using receive_fn = std::function<void(const std::string& peer, std::string_view bytes)>;
 
   /// `self` listens on `bind`; `peers` maps every other node to its address.
   hub(std::string self, std::string bind, std::map<std::string, std::string> peers, receive_fn on_receive);

@@ -36,6 +36,7 @@ def main():
     ap.add_argument("--build-dir", default=os.path.join(REPO, "build"))
     ap.add_argument("--workdir", default="/tmp/sluice-bench-nodes")
     ap.add_argument("--credits", type=int, default=4, help="[pipeline] credits for both runs")
+    ap.add_argument("--threads", type=int, default=0, help="`sluice run --threads` of each node (0: one per core)")
     a = ap.parse_args()
     sluice = os.path.join(a.build_dir, "actors", "sluice")
     w = a.workdir
@@ -48,21 +49,28 @@ def main():
     open(f"{w}/one.toml", "w").write(config(w, "one", False, port, a.credits))
     open(f"{w}/three.toml", "w").write(config(w, "three", True, port, a.credits))
     t0 = time.monotonic()
-    subprocess.run([sluice, "run", "--config", f"{w}/one.toml"], check=True, stderr=subprocess.DEVNULL)
+    p1 = subprocess.Popen([sluice, "run", "--config", f"{w}/one.toml"], stderr=subprocess.DEVNULL)
+    _, st, ru = os.wait4(p1.pid, 0)
     one = time.monotonic() - t0
+    cpu_one = ru.ru_utime + ru.ru_stime
     t0 = time.monotonic()
-    procs = [subprocess.Popen([sluice, "run", "--config", f"{w}/three.toml", "--node", n],
+    threads = ["--threads", str(a.threads)] if a.threads else []
+    procs = [subprocess.Popen([sluice, "run", "--config", f"{w}/three.toml", "--node", n] + threads,
                               stderr=open(f"{w}/{n}.log", "w")) for n in "cba"]
-    if any(p.wait() != 0 for p in procs):
-        sys.exit("a node failed; see the logs in " + w)
+    cpu_three = 0.0
+    for p in procs:
+        _, st, ru = os.wait4(p.pid, 0)
+        cpu_three += ru.ru_utime + ru.ru_stime
+        if st != 0:
+            sys.exit("a node failed; see the logs in " + w)
     three = time.monotonic() - t0
     n1, n3 = count_lines(f"{w}/one"), count_lines(f"{w}/three")
     if n1 != n3:
         sys.exit(f"outputs differ: {n1} vs {n3} records")
     print(f"W1, {a.events} events, {n1} active out")
-    print(f"{'run':<24} {'seconds':>8} {'events/s':>12}")
-    print(f"{'one node':<24} {one:>8.3f} {a.events / one:>12,.0f}")
-    print(f"{'three nodes (loopback)':<24} {three:>8.3f} {a.events / three:>12,.0f}")
+    print(f"{'run':<24} {'seconds':>8} {'events/s':>12} {'CPU s':>7}")
+    print(f"{'one node':<24} {one:>8.3f} {a.events / one:>12,.0f} {cpu_one:>7.2f}")
+    print(f"{'three nodes (loopback)':<24} {three:>8.3f} {a.events / three:>12,.0f} {cpu_three:>7.2f}")
     print(f"three/one: {one / three:.0%} (goal >= 70%)")
 
 

@@ -120,12 +120,12 @@ BOOST_AUTO_TEST_CASE(two_hubs_on_loopback_exchange_frames_in_order_whoever_start
   std::mutex mu;
   std::condition_variable cv;
   std::vector<std::string> got;
-  link::hub b("b", addr(port + 1), {{"a", addr(port)}}, [&](const std::string& peer, std::string bytes) {
+  link::hub b("b", addr(port + 1), {{"a", addr(port)}}, [&](const std::string& peer, std::string_view bytes) {
     std::lock_guard lock(mu);
-    got.push_back(peer + ":" + bytes);
+    got.push_back(peer + ":" + std::string{bytes});
     cv.notify_all();
   });
-  link::hub a("a", addr(port), {{"b", addr(port + 1)}}, [](const std::string&, std::string) {});
+  link::hub a("a", addr(port), {{"b", addr(port + 1)}}, [](const std::string&, std::string_view) {});
   BOOST_TEST_REQUIRE(!a.start().failed());
   for (int i = 0; i < 100; ++i) // queued before b listens
     a.send("b", "m" + std::to_string(i));
