@@ -67,15 +67,6 @@ bool check_in_child(const std::string& file, std::string& why) {
   return false;
 }
 
-std::string stage_part(const config::stage_config& sc) {
-  auto hash = sc.plugin.find('#');
-  if (hash != std::string::npos)
-    return sc.plugin.substr(hash + 1);
-  auto& spec = sc.plugin;
-  bool path = spec.find('/') != std::string::npos || (spec.size() > 3 && spec.compare(spec.size() - 3, 3, ".so") == 0);
-  return path ? std::string{} : sc.plugin;
-}
-
 } // namespace
 
 reload_outcome reload_stage(caf::actor_system& sys, const caf::actor& supervisor, const config::pipeline& p,
@@ -100,7 +91,7 @@ reload_outcome reload_stage(caf::actor_system& sys, const caf::actor& supervisor
     fs::remove(copy, ec);
     return {false, why};
   }
-  auto resolved = reg.resolve(copy + (stage_part(sc).empty() ? "" : "#" + stage_part(sc)));
+  auto resolved = reg.resolve_from(sc.plugin, copy);
   fs::remove(copy, ec); // the mapping stays; nothing is left on disk
   if (!resolved)
     return {false, resolved.message()};

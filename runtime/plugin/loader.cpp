@@ -140,12 +140,16 @@ result<resolved> registry::resolve(const std::string& spec) {
   auto path = locate(spec);
   if (!path)
     return path.take_error();
-  auto it = open_.find(*path);
+  return resolve_from(spec, *path);
+}
+
+result<resolved> registry::resolve_from(const std::string& spec, const std::string& file) {
+  auto it = open_.find(file);
   if (it == open_.end()) {
-    auto lib = open_library(*path);
+    auto lib = open_library(file);
     if (!lib)
       return lib.take_error();
-    it = open_.emplace(*path, *lib).first;
+    it = open_.emplace(file, *lib).first;
   }
   auto hash = spec.find('#');
   std::string stage = hash == std::string::npos ? "" : spec.substr(hash + 1);
@@ -158,7 +162,7 @@ result<resolved> registry::resolve(const std::string& spec) {
     std::string names;
     for (auto st : it->second->stages())
       names += std::string{names.empty() ? "" : ", "} + st->name;
-    return error{"plugin " + *path + " provides stages " + names +
+    return error{"plugin " + file + " provides stages " + names +
                  (stage.empty() ? "; pick one with \"" + spec + "#NAME\"" : ", not \"" + stage + "\"")};
   }
   return resolved{it->second, s};

@@ -54,6 +54,8 @@ public:
   /// Path of the library for `spec`, or an error listing where it looked.
   result<std::string> locate(const std::string& spec) const;
   result<resolved> resolve(const std::string& spec);
+  /// The stage `spec` names, loaded from `file` instead of where `spec` points (a reload's copy).
+  result<resolved> resolve_from(const std::string& spec, const std::string& file);
   /// Names of the built-in plugins found on the search path.
   std::vector<std::string> available() const;
 

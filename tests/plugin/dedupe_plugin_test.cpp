@@ -9,8 +9,12 @@
 
 #include "state/store.hpp"
 #include "support/harness.hpp"
+#include "support/plugin_state_helpers.hpp"
 
 using sluice::test::harness;
+using sluice::test::checkpoint;
+using sluice::test::open_store;
+using sluice::test::scratch;
 using lines = std::vector<std::string>;
 
 namespace {
@@ -36,35 +40,6 @@ void feed(harness& h, const std::vector<rec>& rs) {
   BOOST_TEST_REQUIRE(!h.stage().process(raw.data(), raw.size()).failed());
 }
 
-/// A unique directory under /tmp, removed at the end of the test.
-struct scratch {
-  std::filesystem::path root;
-  scratch() {
-    std::string tmpl = "/tmp/sluice-dedupe-test-XXXXXX";
-    BOOST_TEST_REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    root = tmpl;
-  }
-  ~scratch() {
-    std::error_code ec;
-    std::filesystem::remove_all(root, ec);
-  }
-};
-
-std::shared_ptr<sluice::state::store> open_store(const std::filesystem::path& dir) {
-  auto r = sluice::state::store::open(dir.string());
-  BOOST_TEST_REQUIRE(bool(r), (r ? "" : r.message()));
-  return std::shared_ptr<sluice::state::store>(std::move(*r));
-}
-
-/// What a checkpoint does to one instance: flush, snapshot, stage keyed state.
-std::string checkpoint(harness& h, int64_t epoch) {
-  BOOST_TEST_REQUIRE(!h.stage().flush().failed());
-  auto snap = h.stage().snapshot();
-  BOOST_TEST_REQUIRE(bool(snap));
-  auto st = h.stage().stage_state(epoch);
-  BOOST_TEST_REQUIRE(!st.failed(), (st.failed() ? st.message() : ""));
-  return *snap;
-}
 
 int64_t counter(harness& h, const std::string& name) {
   auto& c = h.stage().counters();
