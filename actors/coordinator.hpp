@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include <caf/all.hpp>
@@ -21,10 +22,19 @@ struct coordinator_setup {
   std::optional<int64_t> retain_interval_ns; ///< between retained copies; nullopt: none
   size_t retain = 2;                         ///< retained copies kept
   caf::actor supervisor;
+
+  /// Several nodes (null on one): the leading coordinator starts epochs on every node and
+  /// commits once every node acked; a following one snapshots its node's instances, acks to
+  /// the leader and commits when told.
+  class node_links* links = nullptr;
+  std::string leader;                 ///< the leading node; empty on one node
+  bool leading = true;
+  std::vector<std::string> followers; ///< the other nodes with instances (leader)
+  size_t sources_total = 0;           ///< source instances on every node (leader)
 };
 
 /// Detached: the state store does blocking, synced writes. Send it
-/// (wire, sources, instances) once every stage instance is spawned.
+/// (wire, sources, instances, generation) once every stage instance is spawned.
 caf::actor spawn_coordinator(caf::actor_system& sys, std::shared_ptr<coordinator_setup> setup);
 
 } // namespace sluice::actors

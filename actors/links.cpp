@@ -1,5 +1,7 @@
 #include "actors/links.hpp"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "actors/messages.hpp"
@@ -14,16 +16,18 @@ struct proxy_args {
   node_links* links;
   std::string node;
   link::instance_ref ref;
+  uint64_t gen; ///< what its frames are stamped with: the generation of those who send to it
 };
 
 /// Stands for a stage instance on another node: what is sent to it goes over the link.
 caf::behavior remote_instance(caf::event_based_actor* self, proxy_args a) {
   return {
-    [=](hello_atom, uint32_t channel, uint32_t edge, uint32_t dest) {
+    [=](hello_atom, uint32_t channel, uint32_t edge, uint32_t dest, const std::string& stage, uint32_t index) {
       link::frame f;
       f.kind = link::frame_kind::hello;
+      f.gen = a.gen;
       f.to = a.ref;
-      f.from = a.links->ref_of(caf::actor_cast<caf::actor_addr>(self->current_sender()));
+      f.from = {stage, index};
       f.channel = channel;
       f.edge = edge;
       f.dest = dest;
@@ -32,6 +36,7 @@ caf::behavior remote_instance(caf::event_based_actor* self, proxy_args a) {
     [=](elem_atom, uint32_t channel, flow::element& e) {
       link::frame f;
       f.kind = link::frame_kind::element;
+      f.gen = a.gen;
       f.to = a.ref;
       f.channel = channel;
       f.elem = std::move(e);
@@ -43,6 +48,7 @@ caf::behavior remote_instance(caf::event_based_actor* self, proxy_args a) {
     [=](credit_atom, uint32_t edge, uint32_t dest, uint32_t n) {
       link::frame f;
       f.kind = link::frame_kind::credit;
+      f.gen = a.gen;
       f.to = a.ref;
       f.edge = edge;
       f.dest = dest;
@@ -93,8 +99,46 @@ caf::actor node_links::proxy(const std::string& node, const link::instance_ref& 
   std::lock_guard lock(mu_);
   auto& p = proxies_[{node, ref}];
   if (!p)
-    p = sys_.spawn(remote_instance, proxy_args{this, node, ref});
+    p = sys_.spawn(remote_instance, proxy_args{this, node, ref, gen_});
   return p;
+}
+
+void node_links::set_generation(uint64_t gen) {
+  std::lock_guard lock(mu_);
+  gen_ = gen;
+  for (auto& [_, p] : proxies_)
+    caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
+  proxies_.clear();
+  local_.clear();
+  for (auto it = early_.begin(); it != early_.end();) {
+    auto& v = it->second;
+    v.erase(std::remove_if(v.begin(), v.end(), [&](auto& pf) { return pf.second.gen < gen; }), v.end());
+    it = v.empty() ? early_.erase(it) : std::next(it);
+  }
+}
+
+uint64_t node_links::generation() const {
+  std::lock_guard lock(mu_);
+  return gen_;
+}
+
+void node_links::set_member(const caf::actor& member) {
+  std::lock_guard lock(mu_);
+  member_ = member;
+}
+
+void node_links::send_control(const std::string& node, link::control_op op, uint64_t gen, int64_t epoch,
+                              uint64_t inc, uint32_t n) {
+  link::frame f;
+  f.kind = link::frame_kind::control;
+  f.op = op;
+  f.gen = gen;
+  f.epoch = epoch;
+  f.inc = inc;
+  f.n = n;
+  if (link::for_coordinator(op))
+    f.to = coordinator_ref;
+  send(node, f);
 }
 
 void node_links::add_local(const link::instance_ref& ref, const caf::actor& a) {
@@ -102,20 +146,17 @@ void node_links::add_local(const link::instance_ref& ref, const caf::actor& a) {
   {
     std::lock_guard lock(mu_);
     local_[ref] = a;
-    refs_[a.address()] = ref;
     if (auto it = early_.find(ref); it != early_.end()) {
-      early = std::move(it->second);
-      early_.erase(it);
+      auto& v = it->second; // frames of a later generation wait for it
+      auto later = std::stable_partition(v.begin(), v.end(), [&](auto& pf) { return pf.second.gen == gen_; });
+      early.assign(std::make_move_iterator(v.begin()), std::make_move_iterator(later));
+      v.erase(v.begin(), later);
+      if (v.empty())
+        early_.erase(it);
     }
   }
   for (auto& [peer, f] : early)
     deliver(peer, f, a);
-}
-
-link::instance_ref node_links::ref_of(const caf::actor_addr& a) const {
-  std::lock_guard lock(mu_);
-  auto it = refs_.find(a);
-  return it == refs_.end() ? link::instance_ref{} : it->second;
 }
 
 void node_links::send(const std::string& node, const link::frame& f) { hub_->send(node, link::encode(f)); }
@@ -130,20 +171,26 @@ void node_links::on_receive(const std::string& peer, std::string_view bytes) {
   caf::actor to;
   {
     std::lock_guard lock(mu_);
-    auto it = local_.find(f->to);
-    if (it == local_.end()) { // its instance is not up yet
+    if (f->kind == link::frame_kind::control && !link::for_coordinator(f->op)) {
+      to = member_; // membership: whatever the generation
+    } else if (f->gen < gen_) {
+      ++stale_; // the old generation's instances are gone
+      return;
+    } else if (auto it = local_.find(f->to); it != local_.end() && f->gen == gen_) {
+      to = it->second;
+    } else { // its instance (or generation) is not up yet
       early_[f->to].emplace_back(peer, std::move(*f));
       return;
     }
-    to = it->second;
   }
-  deliver(peer, *f, to);
+  if (to)
+    deliver(peer, *f, to);
 }
 
 void node_links::deliver(const std::string& peer, link::frame& f, const caf::actor& to) {
   switch (f.kind) {
     case link::frame_kind::hello:
-      caf::send_as(proxy(peer, f.from), to, hello_atom::value, f.channel, f.edge, f.dest);
+      caf::send_as(proxy(peer, f.from), to, hello_atom::value, f.channel, f.edge, f.dest, f.from.stage, f.from.index);
       break;
     case link::frame_kind::element:
       if (in_flight_)
@@ -152,6 +199,9 @@ void node_links::deliver(const std::string& peer, link::frame& f, const caf::act
       break;
     case link::frame_kind::credit:
       caf::anon_send(to, credit_atom::value, f.edge, f.dest, f.n);
+      break;
+    case link::frame_kind::control:
+      caf::anon_send(to, ctl_atom::value, control_msg{peer, f.op, f.gen, f.epoch, f.inc, f.n});
       break;
     case link::frame_kind::node:
       break;

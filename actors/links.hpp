@@ -18,6 +18,22 @@
 
 namespace sluice::actors {
 
+/// A control frame as the member actor or a coordinator receives it.
+struct control_msg {
+  std::string peer; ///< the node that sent it
+  link::control_op op = link::control_op::none;
+  uint64_t gen = 0;
+  int64_t epoch = 0;
+  uint64_t inc = 0;
+  uint32_t n = 0;
+};
+
+/// What carries a control_msg: (ctl, control_msg).
+using ctl_atom = caf::atom_constant<caf::atom("ctl")>;
+
+/// Where checkpoint control frames go on a node: its coordinator, registered like an instance.
+inline const link::instance_ref coordinator_ref{"#coordinator", 0};
+
 class node_links {
 public:
   /// `in_flight` counts the records queued on this node: what leaves is subtracted, what
@@ -32,13 +48,22 @@ public:
   /// the hub then sends it, end of stream included).
   void drain();
 
-  /// The proxy of instance `ref` on `node` (made once).
+  /// The proxy of instance `ref` on `node` in the current generation (made once per generation).
   caf::actor proxy(const std::string& node, const link::instance_ref& ref);
 
-  /// A local instance is up: frames for it are delivered (those that came early, now).
+  /// A local instance of the current generation is up: frames for it are delivered (those
+  /// that came early, now). The coordinator registers as `coordinator_ref`.
   void add_local(const link::instance_ref& ref, const caf::actor& a);
-  /// Which local instance `a` is (for the `from` of frames it sends).
-  link::instance_ref ref_of(const caf::actor_addr& a) const;
+
+  /// Starts generation `gen`: the old generation's proxies and instances are forgotten, what
+  /// arrives for it from now on is dropped, and frames that came early for `gen` are kept.
+  void set_generation(uint64_t gen);
+  uint64_t generation() const;
+  /// Membership control frames (status, rollback, go, ...) go to `member`, whatever their generation.
+  void set_member(const caf::actor& member);
+  /// Sends a control frame to `node`.
+  void send_control(const std::string& node, link::control_op op, uint64_t gen, int64_t epoch = 0, uint64_t inc = 0,
+                    uint32_t n = 0);
 
   void send(const std::string& node, const link::frame& f);
   flow::gauge* in_flight() const { return in_flight_; }
@@ -54,9 +79,13 @@ private:
   mutable std::mutex mu_;
   std::map<std::pair<std::string, link::instance_ref>, caf::actor> proxies_;
   std::map<link::instance_ref, caf::actor> local_;
-  std::map<caf::actor_addr, link::instance_ref> refs_;
   std::map<link::instance_ref, std::vector<std::pair<std::string, link::frame>>> early_;
+  caf::actor member_;
+  uint64_t gen_ = 0;
   uint64_t refused_ = 0;
+  uint64_t stale_ = 0; ///< frames of an older generation, dropped
 };
 
 } // namespace sluice::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::actors::control_msg)

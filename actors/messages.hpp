@@ -12,7 +12,7 @@
 
 namespace sluice::actors {
 
-/// Upstream introduces itself on a channel: (hello, channel, edge, destination).
+/// Upstream introduces itself on a channel: (hello, channel, edge, destination, its stage, its index).
 using hello_atom = caf::atom_constant<caf::atom("hello")>;
 /// An element on a channel: (elem, channel, element).
 using elem_atom = caf::atom_constant<caf::atom("elem")>;

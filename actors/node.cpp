@@ -6,11 +6,13 @@
 #include <fstream>
 #include <map>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include <spdlog/spdlog.h>
 
 #include "actors/admin.hpp"
+#include "actors/cluster.hpp"
 #include "actors/links.hpp"
 #include "actors/messages.hpp"
 #include "actors/supervisor.hpp"
@@ -45,17 +47,34 @@ static result<std::unique_ptr<state::store>> open_store(const std::string& dir, 
   return state::store::open_or_recover(dir, recovery);
 }
 
+/// One node: back to the last committed epoch, its states into `out`.
+static status recover_committed(state::store& store, std::map<std::string, state::instance_state>& out) {
+  if (auto s = store.drop_uncommitted(); s.failed())
+    return s;
+  auto states = store.committed_states();
+  if (!states)
+    return states.take_error();
+  for (auto& [key, st] : *states)
+    out.emplace(key, st);
+  if (auto e = store.committed_epoch(); e > 0)
+    spdlog::info("recovering checkpoint {} from {} ({} instance states)", e, store.path(), out.size());
+  return status::ok();
+}
+
 int run_node(plan::prepared& prep, const run_options& opts) {
   auto& p = prep.pipeline;
-  bool multi = false;
-  for (auto& s : p.stages)
-    for (uint32_t i = 0; i < s.parallelism; ++i)
-      multi = multi || p.node_of(s, i) != p.node;
+  std::set<std::string> hosts; // nodes with at least one instance
+  size_t sources = 0;
+  for (size_t s = 0; s < p.stages.size(); ++s)
+    for (uint32_t i = 0; i < p.stages[s].parallelism; ++i) {
+      hosts.insert(p.node_of(p.stages[s], i));
+      sources += prep.stages[s].stage->kind == SLUICE_KIND_SOURCE;
+    }
+  bool multi = hosts.size() > 1 || (hosts.size() == 1 && *hosts.begin() != p.node);
   if (multi) {
-    if (!p.state_dir.empty() && p.checkpoint_interval_ns) {
-      spdlog::error("{}: stages are placed on several nodes, and distributed checkpoints are not built yet; set "
-                    "[pipeline] checkpoint_interval = \"off\" (or no state_dir) to run it without them", p.file);
-      return 2;
+    if (!hosts.count(p.node) && p.node != p.coordinator) {
+      spdlog::info("no stage instance is placed on node {}: nothing to run here", p.node);
+      return 0;
     }
     for (auto& [name, n] : p.nodes)
       if (n.address.empty()) {
@@ -78,6 +97,7 @@ int run_node(plan::prepared& prep, const run_options& opts) {
   // Checkpoints: recover to the last committed epoch before anything starts.
   auto checkpoints = std::make_shared<coordinator_setup>();
   std::map<std::string, state::instance_state> restored;
+  bool finished = false; // several nodes: the store says the pipeline finished
   if (p.state_dir.empty() || !p.checkpoint_interval_ns) {
     spdlog::info("checkpoints are off ({}): a restart starts over",
                  p.state_dir.empty() ? "no [pipeline] state_dir" : "checkpoint_interval = \"off\"");
@@ -90,19 +110,17 @@ int run_node(plan::prepared& prep, const run_options& opts) {
     }
     if (recovery.recovered)
       report_recovery(p.state_dir, recovery);
-    if (auto s = (*store)->drop_uncommitted(); s.failed()) {
-      spdlog::error("{}", s.message());
+    if (multi) { // the coordinator node says which checkpoint: pending epochs may still commit
+      auto done = (*store)->meta(finished_meta);
+      if (!done) {
+        spdlog::error("{}", done.message());
+        return 1;
+      }
+      finished = *done == "1";
+    } else if (auto st = recover_committed(**store, restored); st.failed()) {
+      spdlog::error("{}", st.message());
       return 1;
     }
-    auto states = (*store)->committed_states();
-    if (!states) {
-      spdlog::error("{}", states.message());
-      return 1;
-    }
-    for (auto& [key, st] : *states)
-      restored.emplace(key, st);
-    if (auto e = (*store)->committed_epoch(); e > 0)
-      spdlog::info("recovering checkpoint {} from {} ({} instance states)", e, p.state_dir, restored.size());
     checkpoints->store = std::move(*store);
     checkpoints->interval_ns = p.checkpoint_interval_ns;
     checkpoints->retain_interval_ns = p.retain_interval_ns;
@@ -126,8 +144,28 @@ int run_node(plan::prepared& prep, const run_options& opts) {
       }
       spdlog::info("node {} listens on {} for {} peer(s)", p.node, p.nodes.at(p.node).address, p.nodes.size() - 1);
     }
+    if (links) {
+      checkpoints->links = links.get();
+      checkpoints->leader = p.coordinator;
+      checkpoints->leading = p.node == p.coordinator;
+      for (auto& h : hosts)
+        if (h != p.coordinator)
+          checkpoints->followers.push_back(h);
+      checkpoints->sources_total = sources;
+    }
     auto sup = spawn_supervisor(sys, supervisor_args{&prep, &in_flight, waiter, opts.stats_file, checkpoints,
                                                      std::move(restored), links.get()});
+    if (links) {
+      member_args m;
+      m.links = links.get();
+      m.supervisor = sup;
+      m.store = checkpoints->store;
+      m.self = p.node;
+      m.leader = p.coordinator;
+      m.followers = checkpoints->followers;
+      m.finished = finished;
+      spawn_member(sys, std::move(m));
+    }
     std::optional<admin_endpoint> admin;
     if (!p.state_dir.empty()) {
       admin.emplace(sys, sup, prep);

@@ -59,11 +59,11 @@ public:
     for (size_t k = 0; k < setup_.outputs.size(); ++k)
       for (size_t d = 0; d < setup_.outputs[k].dest.size(); ++d)
         send(setup_.outputs[k].dest[d], hello_atom::value, setup_.outputs[k].dest_channel[d],
-             static_cast<uint32_t>(k), static_cast<uint32_t>(d));
+             static_cast<uint32_t>(k), static_cast<uint32_t>(d), cfg_.name, setup_.index);
     if (is_source_ && edges_.empty())
       schedule_pull(); // a source nobody reads still runs (counts, side effects)
     return {
-      [=](hello_atom, uint32_t channel, uint32_t edge, uint32_t dest) {
+      [=](hello_atom, uint32_t channel, uint32_t edge, uint32_t dest, const std::string&, uint32_t) {
         upstream_.at(channel) = {caf::actor_cast<caf::actor>(current_sender()), edge, dest};
         send(upstream_[channel].who, credit_atom::value, edge, dest, setup_.prep->pipeline.credits);
       },

@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "actors/cluster.hpp"
 #include "actors/links.hpp"
 #include "actors/messages.hpp"
 #include "actors/stage_actor.hpp"
@@ -31,6 +32,9 @@ struct supervisor_state {
   bool finished = false;
   bool restarting = false;
   bool stopping = false; ///< SIGINT/SIGTERM: sources stop, also after a restart
+  caf::actor member;     ///< several nodes: the membership actor that says when to start and stop
+  bool halt_requested = false;
+  uint64_t gen = 0; ///< the generation running (several nodes)
   uint32_t restarts = 0;
   int64_t restart_delay_ns = 0;
   std::map<int, std::deque<clock::time_point>> failures; ///< per stage, within its window
@@ -48,7 +52,8 @@ void finish(self_ptr self, int code) {
   for (auto& x : st.stages)
     self->send_exit(x, caf::exit_reason::user_shutdown);
   write_summary(*a.prep, st.reports, *a.in_flight, a.stats_file, code, st.restarts);
-  self->send_exit(st.coordinator, caf::exit_reason::user_shutdown);
+  if (st.coordinator)
+    self->send_exit(st.coordinator, caf::exit_reason::user_shutdown);
   a.checkpoints->store.reset(); // the last instance to let go closes the store
   self->send(a.waiter, exit_atom::value, code);
   self->quit();
@@ -71,6 +76,8 @@ void spawn_all(self_ptr self) {
   st.coordinator = spawn_coordinator(self->system(), a.checkpoints);
   self->monitor(st.coordinator);
   st.alive.insert(st.coordinator.address());
+  if (a.links)
+    a.links->add_local(coordinator_ref, st.coordinator);
   std::vector<std::vector<caf::actor>> spawned(p.stages.size());
   auto order = p.topological_order();
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
@@ -118,7 +125,9 @@ void spawn_all(self_ptr self) {
         st.sources.push_back(actor);
     }
   }
-  self->send(st.coordinator, wire_atom::value, st.sources, st.stages);
+  self->send(st.coordinator, wire_atom::value, st.sources, st.stages, st.gen);
+  if (a.links && st.stages.empty())
+    self->send(st.member, ended_all_atom::value); // nothing of the pipeline runs here
   if (st.stopping)
     for (auto& s : st.sources)
       self->send(s, stop_atom::value);
@@ -146,6 +155,33 @@ bool reload_committed(self_ptr self) {
   return true;
 }
 
+/// Stops every instance of the current generation (the supervisor is told when they are gone).
+void stop_all(self_ptr self) {
+  auto& st = self->state;
+  st.restarting = true;
+  for (auto& x : st.stages)
+    self->send_exit(x, caf::exit_reason::user_shutdown);
+  if (st.coordinator)
+    self->send_exit(st.coordinator, caf::exit_reason::user_shutdown);
+}
+
+/// Several nodes: a local failure; this node stops its part and the leader rolls all back.
+void lose(self_ptr self, const std::string& why) {
+  auto& st = self->state;
+  if (!st.restarting)
+    stop_all(self);
+  self->send(st.member, lost_atom::value, why);
+}
+
+/// Several nodes: the member asked to halt; tell it once every instance is gone.
+void maybe_halted(self_ptr self) {
+  auto& st = self->state;
+  if (st.halt_requested && st.alive.empty()) {
+    st.halt_requested = false;
+    self->send(st.member, halted_atom::value);
+  }
+}
+
 /// An instance of stage `s` failed: restart everything from the committed
 /// checkpoint, unless the stage failed more than `restart.max` times within
 /// `restart.within`.
@@ -158,16 +194,17 @@ void on_stage_failure(self_ptr self, int s, const std::string& why) {
   while (!times.empty() && now - times.front() > std::chrono::nanoseconds{policy.within_ns})
     times.pop_front();
   times.push_back(now);
-  if (st.args.links) {
-    spdlog::error("stage {} failed ({}); a multi-node pipeline cannot restart one node's part on its own yet "
-                  "(that comes with distributed checkpoints); exiting", sc.name, why);
-    return finish(self, 1);
-  }
   if (times.size() > policy.max) {
     spdlog::error("node unhealthy: stage {} failed {} time(s) within {} (restart.max = {}); last: {}. Exiting so "
                   "that systemd or Kubernetes restarts the node; it resumes from the last checkpoint",
                   sc.name, times.size(), text::format_duration(policy.within_ns), policy.max, why);
     return finish(self, 1);
+  }
+  if (st.args.links) { // every node goes back to the committed checkpoint: the leader decides when
+    spdlog::warn("stage {} failed ({}); the pipeline rolls back to the last checkpoint on every node (failure {} of "
+                 "{} allowed within {})", sc.name, why, times.size(), policy.max,
+                 text::format_duration(policy.within_ns));
+    return lose(self, why);
   }
   st.restarting = true;
   st.restart_delay_ns = policy.wait.delay(static_cast<uint32_t>(times.size()));
@@ -182,15 +219,19 @@ void on_stage_failure(self_ptr self, int s, const std::string& why) {
 caf::behavior supervisor(self_ptr self, supervisor_args a) {
   auto& st = self->state;
   st.args = std::move(a);
-  spawn_all(self);
   auto& p = st.args.prep->pipeline;
-  spdlog::info("pipeline {} running on node {}: {} stages, {} instances", p.name, p.node, p.stages.size(),
-               st.stages.size());
+  if (!st.args.links) {
+    spawn_all(self);
+    spdlog::info("pipeline {} running on node {}: {} stages, {} instances", p.name, p.node, p.stages.size(),
+                 st.stages.size());
+  }
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& st = self->state;
     if (st.finished || !st.alive.erase(dm.source))
       return; // an earlier incarnation
     if (st.restarting) {
+      if (st.args.links)
+        return maybe_halted(self);
       if (st.alive.empty()) // every actor of the failed incarnation is gone: nothing touches the store now
         self->delayed_send(self, std::chrono::nanoseconds{st.restart_delay_ns}, respawn_atom::value);
       return;
@@ -198,6 +239,10 @@ caf::behavior supervisor(self_ptr self, supervisor_args a) {
     if (!dm.reason)
       return;
     auto it = st.stage_of.find(dm.source);
+    if (it == st.stage_of.end() && st.args.links) {
+      spdlog::error("the checkpoint coordinator failed ({})", self->system().render(dm.reason));
+      return lose(self, "the checkpoint coordinator failed");
+    }
     if (it == st.stage_of.end()) {
       spdlog::error("the checkpoint coordinator failed ({}); stopping the node", self->system().render(dm.reason));
       return finish(self, 1);
@@ -210,9 +255,37 @@ caf::behavior supervisor(self_ptr self, supervisor_args a) {
       if (st.restarting || st.finished)
         return;
       st.reports.push_back(std::move(r));
-      if (st.reports.size() == st.stages.size())
+      if (st.reports.size() != st.stages.size())
+        return;
+      if (st.args.links)
+        self->send(st.member, ended_all_atom::value); // the leader says when the node may exit
+      else
         finish(self, 0);
     },
+    [=](halt_atom) {
+      auto& st = self->state;
+      st.member = caf::actor_cast<caf::actor>(self->current_sender());
+      st.halt_requested = true;
+      if (!st.restarting)
+        stop_all(self);
+      maybe_halted(self);
+    },
+    [=](go_atom, uint64_t gen, restored_states& states) {
+      auto& st = self->state;
+      if (st.finished)
+        return;
+      if (st.gen != 0)
+        ++st.restarts;
+      st.gen = gen;
+      st.restarting = false;
+      st.args.in_flight->clear();
+      st.args.restored = std::move(states.by_key);
+      spawn_all(self);
+      auto& p = st.args.prep->pipeline;
+      spdlog::info("pipeline {} running on node {} (generation {}): {} stages, {} instances here", p.name, p.node,
+                   gen, p.stages.size(), st.stages.size());
+    },
+    [=](quit_atom, int code) { finish(self, code); },
     [=](respawn_atom) {
       auto& st = self->state;
       if (st.finished)
@@ -224,7 +297,9 @@ caf::behavior supervisor(self_ptr self, supervisor_args a) {
       ++st.restarts;
       spawn_all(self);
     },
-    [=](failed_atom, const std::string&) { // checkpointing failed; the coordinator said why
+    [=](failed_atom, const std::string& why) { // checkpointing failed; the coordinator said why
+      if (self->state.args.links)
+        return lose(self, why);
       if (!self->state.restarting)
         finish(self, 1);
     },

@@ -1,5 +1,5 @@
-// Frames as msgpack: [ "SLUICE", version, kind, to_stage, to_index, from_stage, from_index,
-//                      channel, edge, dest, n, element ]
+// Frames as msgpack: [ "SLUICE", version, kind, gen, to_stage, to_index, from_stage, from_index,
+//                      channel, edge, dest, n, op, epoch, inc, element ]
 // element = nil | [ what, value, records ], records in columns (fast to write and to check):
 // records = [ count, data (bin: the record bytes, back to back), sizes (bin: u32 each),
 //             keys (bin), key_sizes (bin: u32 each, 0xffffffff = no key), times (bin: i64 each),
@@ -20,6 +20,7 @@ namespace {
 constexpr const char* magic = "SLUICE";
 constexpr uint32_t no_key = 0xffffffffu;
 constexpr uint16_t no_source = 0xffffu;
+constexpr uint32_t fields = 16;
 
 template <class T>
 void put(std::string& out, T v) {
@@ -174,10 +175,11 @@ flow::element unpack_element(const msgpack::object& o) {
 std::string encode(const frame& f) {
   msgpack::sbuffer buf(256 + (f.elem.data ? f.elem.data->bytes() + 32 * f.elem.data->size() : 0));
   msgpack::packer<msgpack::sbuffer> pk(buf);
-  pk.pack_array(12);
+  pk.pack_array(fields);
   pk.pack(std::string_view{magic});
   pk.pack(frame_version);
   pk.pack(static_cast<uint8_t>(f.kind));
+  pk.pack(f.gen);
   pk.pack(f.to.stage);
   pk.pack(f.to.index);
   pk.pack(f.from.stage);
@@ -186,6 +188,9 @@ std::string encode(const frame& f) {
   pk.pack(f.edge);
   pk.pack(f.dest);
   pk.pack(f.n);
+  pk.pack(static_cast<uint8_t>(f.op));
+  pk.pack(f.epoch);
+  pk.pack(f.inc);
   if (f.kind == frame_kind::element)
     pack_element(pk, f.elem);
   else
@@ -213,21 +218,28 @@ result<frame> decode(std::string_view bytes) {
     if (version != frame_version)
       return error{"frame version " + std::to_string(version) + ", this node speaks " +
                    std::to_string(frame_version)};
-    if (a.size != 12)
-      return error{"frame has " + std::to_string(a.size) + " fields, expected 12"};
+    if (a.size != fields)
+      return error{"frame has " + std::to_string(a.size) + " fields, expected " + std::to_string(fields)};
     frame f;
     auto kind = a.ptr[2].as<uint8_t>();
-    if (kind < 1 || kind > 4)
+    if (kind < 1 || kind > 5)
       return error{"unknown frame kind " + std::to_string(kind)};
     f.kind = static_cast<frame_kind>(kind);
-    f.to = {a.ptr[3].as<std::string>(), a.ptr[4].as<uint32_t>()};
-    f.from = {a.ptr[5].as<std::string>(), a.ptr[6].as<uint32_t>()};
-    f.channel = a.ptr[7].as<uint32_t>();
-    f.edge = a.ptr[8].as<uint32_t>();
-    f.dest = a.ptr[9].as<uint32_t>();
-    f.n = a.ptr[10].as<uint32_t>();
+    f.gen = a.ptr[3].as<uint64_t>();
+    f.to = {a.ptr[4].as<std::string>(), a.ptr[5].as<uint32_t>()};
+    f.from = {a.ptr[6].as<std::string>(), a.ptr[7].as<uint32_t>()};
+    f.channel = a.ptr[8].as<uint32_t>();
+    f.edge = a.ptr[9].as<uint32_t>();
+    f.dest = a.ptr[10].as<uint32_t>();
+    f.n = a.ptr[11].as<uint32_t>();
+    auto op = a.ptr[12].as<uint8_t>();
+    if (kind == static_cast<uint8_t>(frame_kind::control) && !((op >= 1 && op <= 7) || (op >= 10 && op <= 14)))
+      return error{"unknown control op " + std::to_string(op)};
+    f.op = static_cast<control_op>(op);
+    f.epoch = a.ptr[13].as<int64_t>();
+    f.inc = a.ptr[14].as<uint64_t>();
     if (f.kind == frame_kind::element)
-      f.elem = unpack_element(a.ptr[11]);
+      f.elem = unpack_element(a.ptr[15]);
     return f;
   } catch (const std::exception& e) {
     return error{std::string{"undecodable frame: "} + e.what()};

@@ -43,6 +43,7 @@ status hub::start() {
   try {
     auto& r = impl_->router;
     r.set(zmq::sockopt::router_mandatory, 0);
+    r.set(zmq::sockopt::router_handover, 1); // a restarted peer reconnects under its old name
     r.set(zmq::sockopt::rcvhwm, 0); // credits bound what arrives
     r.set(zmq::sockopt::heartbeat_ivl, 1000);
     r.set(zmq::sockopt::heartbeat_timeout, 5000);

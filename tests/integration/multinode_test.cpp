@@ -86,13 +86,3 @@ BOOST_AUTO_TEST_CASE(a_slow_sink_on_one_node_holds_the_source_on_another_within_
   BOOST_TEST(stat(sa, "in_flight_max") <= stat(sa, "in_flight_bound"));
   BOOST_TEST(stat(sb, "in_flight_max") <= stat(sb, "in_flight_bound"));
 }
-
-BOOST_AUTO_TEST_CASE(a_multi_node_pipeline_with_checkpoints_is_refused_until_they_are_distributed) {
-  temp_dir t;
-  write_file(t / "p.toml", "[pipeline]\nname = \"x\"\nstate_dir = \"" + t / "state" + "\"\n\n" + nodes() +
-                             "[[stage]]\nname = \"src\"\nplugin = \"generator\"\nnode = \"a\"\n\n"
-                             "[[stage]]\nname = \"out\"\nplugin = \"stdout-sink\"\ninputs = [\"src\"]\nnode = \"b\"\n");
-  auto o = run_sluice({"run", "--config", t / "p.toml", "--node", "a"});
-  BOOST_TEST(o.exit_code == 2);
-  BOOST_TEST(o.err.find("distributed checkpoints are not built yet") != std::string::npos, o.err);
-}

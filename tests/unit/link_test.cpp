@@ -88,6 +88,22 @@ BOOST_AUTO_TEST_CASE(control_and_credit_frames_keep_their_fields) {
   BOOST_TEST(cb->edge == 2u);
   BOOST_TEST(cb->dest == 1u);
   BOOST_TEST(cb->n == 4u);
+  frame k;
+  k.kind = frame_kind::control;
+  k.gen = 1764000000123456789ull;
+  k.op = link::control_op::rollback;
+  k.epoch = 41;
+  k.inc = 0xfeedfacecafebeefull;
+  auto kb = link::decode(link::encode(k));
+  BOOST_TEST_REQUIRE(static_cast<bool>(kb));
+  BOOST_TEST(kb->gen == k.gen);
+  BOOST_TEST((kb->op == link::control_op::rollback));
+  BOOST_TEST(kb->epoch == 41);
+  BOOST_TEST(kb->inc == k.inc);
+  k.op = static_cast<link::control_op>(99);
+  auto unknown = link::decode(link::encode(k));
+  BOOST_TEST_REQUIRE(!unknown);
+  BOOST_TEST(unknown.message().find("unknown control op 99") != std::string::npos, unknown.message());
 }
 
 BOOST_AUTO_TEST_CASE(garbage_truncated_and_foreign_frames_are_refused_with_a_reason_never_a_crash) {
@@ -108,7 +124,7 @@ BOOST_AUTO_TEST_CASE(garbage_truncated_and_foreign_frames_are_refused_with_a_rea
     (void)link::decode(noise);
   }
   auto other = good;
-  other[8] = 9; // the version byte (after the 6-char magic and its header)
+  other[good.find("SLUICE") + 6] = 9; // the version byte, after the magic
   auto r = link::decode(other);
   BOOST_TEST_REQUIRE(!r);
   BOOST_TEST(r.message().find("version 9") != std::string::npos, r.message());
