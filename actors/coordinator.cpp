@@ -147,6 +147,7 @@ void on_leader(self_ptr self, const control_msg& m) {
       break;
     case op::commit:
       if (st.store && m.epoch > st.store->committed_epoch()) {
+        failpoint("before_node_commit"); // the coordinator has committed; this node not yet
         if (auto s = st.store->commit(m.epoch); s.failed())
           return fail(self, s.message());
         failpoint("after_state_commit");

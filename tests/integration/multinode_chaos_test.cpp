@@ -165,4 +165,35 @@ BOOST_AUTO_TEST_CASE(sigkill_of_any_node_at_seeded_moments_keeps_ids_exactly_onc
   check("out");
 }
 
+BOOST_AUTO_TEST_CASE(a_crash_in_every_commit_window_on_any_node_keeps_ids_exactly_once_and_aggregates_exact) {
+  struct crash {
+    const char* node;
+    const char* point;
+  };
+  // The coordinator after its commit, before the others hear; a follower between the
+  // coordinator's commit and its own, and after its own; the sink node after a pre-commit.
+  int run = 0;
+  for (auto c : {crash{"a", "after_state_commit:3"}, crash{"b", "before_node_commit:2"},
+                 crash{"c", "after_state_commit:2"}, crash{"a", "after_precommit:4"}}) {
+    auto out = "fp" + std::to_string(++run);
+    write_file(t / (out + ".toml"), pipeline(t, out, true, events / 2));
+    std::vector<node_process> ns;
+    for (auto n : {"a", "b", "c"}) {
+      ns.push_back({n, {sluice_bin(), "run", "--config", t / (out + ".toml"), "--node", n}, nullptr});
+      if (std::string{n} == c.node)
+        setenv("SLUICE_FAILPOINT", c.point, 1);
+      ns.back().start();
+      unsetenv("SLUICE_FAILPOINT");
+    }
+    for (auto& n : ns)
+      if (n.name == c.node) {
+        BOOST_TEST(n.proc->wait() == 128 + SIGABRT, c.node << " at " << c.point << ": " << n.proc->err());
+        n.start(); // as systemd would
+      }
+    for (auto& n : ns)
+      BOOST_TEST(n.proc->wait() == 0, c.point << ", node " << n.name << ": " << n.proc->err());
+    check(out);
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
