@@ -327,10 +327,12 @@ caf::behavior member(self_ptr self, member_args a) {
       if (!roll_back_store(self, st.epoch))
         return quit(self, 1);
       st.ph = phase::ready;
-      if (leading(self))
-        maybe_go(self);
-      else
-        status(self);
+      if (!leading(self))
+        return status(self);
+      for (auto& [name, p] : st.peers) // those that said so before the halt ended need it now
+        if (!p.ready)
+          send(self, name, op::rollback, st.epoch);
+      maybe_go(self);
     },
     [=](lost_atom, const std::string& why) {
       auto& st = self->state;

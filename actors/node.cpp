@@ -130,6 +130,9 @@ int run_node(plan::prepared& prep, const run_options& opts) {
   caf::actor_system_config cfg;
   if (opts.threads)
     cfg.set("scheduler.max-threads", opts.threads);
+  // One shared queue whose workers sleep when idle, not work stealing's polling: W1 as fast or
+  // faster for 25-30 % less CPU, which counts when several nodes share a machine.
+  cfg.set("scheduler.policy", caf::atom("sharing"));
   int code = 1;
   {
     caf::actor_system sys{cfg};

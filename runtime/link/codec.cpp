@@ -51,6 +51,12 @@ void pack_element(msgpack::packer<msgpack::sbuffer>& pk, const flow::element& e)
     return;
   }
   std::string sizes, keys, key_sizes, times, source_of, partitions, offsets;
+  sizes.reserve(4 * n);
+  key_sizes.reserve(4 * n);
+  times.reserve(8 * n);
+  source_of.reserve(2 * n);
+  partitions.reserve(4 * n);
+  offsets.reserve(8 * n);
   std::map<std::string_view, uint16_t> sources;
   std::vector<std::string_view> source_list;
   size_t data_size = 0;

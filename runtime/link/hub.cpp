@@ -54,7 +54,7 @@ status hub::start() {
       d.set(zmq::sockopt::sndhwm, 0); // credits bound what is sent; never drop
       d.set(zmq::sockopt::heartbeat_ivl, 1000);
       d.set(zmq::sockopt::heartbeat_timeout, 5000);
-      d.set(zmq::sockopt::reconnect_ivl, 100);
+      d.set(zmq::sockopt::reconnect_ivl, 10); // a peer starting a moment later is reached at once
       d.set(zmq::sockopt::reconnect_ivl_max, 2000);
       d.connect(address);
       impl_->dealers.emplace(name, std::move(d));
@@ -68,12 +68,16 @@ status hub::start() {
 }
 
 void hub::send(const std::string& peer, std::string bytes) {
+  bool wake;
   {
     std::lock_guard lock(mu_);
+    wake = outbox_.empty(); // else a wake-up is pending: the thread takes the whole outbox
     outbox_.emplace_back(peer, std::move(bytes));
   }
-  uint64_t one = 1;
-  (void)!::write(wake_fd_, &one, sizeof one);
+  if (wake) {
+    uint64_t one = 1;
+    (void)!::write(wake_fd_, &one, sizeof one);
+  }
 }
 
 hub::counters hub::stats() const {
