@@ -167,6 +167,7 @@ int run_node(plan::prepared& prep, const run_options& opts) {
       m.leader = p.coordinator;
       m.followers = checkpoints->followers;
       m.finished = finished;
+      m.peer_timeout = std::chrono::milliseconds{p.peer_timeout_ns / 1000000};
       spawn_member(sys, std::move(m));
     }
     std::optional<admin_endpoint> admin;

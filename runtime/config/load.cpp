@@ -28,7 +28,7 @@ namespace {
 
 const std::vector<std::string> pipeline_keys = {"name", "state_dir", "guarantee", "checkpoint_interval",
                                                 "retain_interval", "retain", "coordinator", "batch_size", "credits",
-                                                "watch_plugins"};
+                                                "watch_plugins", "peer_timeout"};
 
 std::string suggest(std::string_view word, const std::vector<std::string>& candidates) {
   auto c = text::closest(word, candidates);
@@ -52,26 +52,20 @@ void read_pipeline(const toml::table& t, pipeline& p, reader& r) {
           p.guarantee != "at-least-once")
         r.fail(v, "`guarantee` is \"" + p.guarantee +
                     "\"; expected \"exactly-once\" or \"at-least-once\"");
-    } else if (key == "checkpoint_interval") {
+    } else if (key == "checkpoint_interval" || key == "retain_interval" || key == "peer_timeout") {
       std::string s;
-      if (!r.get(v, "checkpoint_interval", s))
+      if (!r.get(v, key.c_str(), s))
         continue;
-      if (s == "off")
-        p.checkpoint_interval_ns.reset();
-      else if (auto d = text::parse_duration(s); d && *d > 0)
-        p.checkpoint_interval_ns = *d;
+      auto d = text::parse_duration(s);
+      if (s == "off" && key != "peer_timeout")
+        (key == "checkpoint_interval" ? p.checkpoint_interval_ns : p.retain_interval_ns).reset();
+      else if (d && *d > 0 && key == "peer_timeout")
+        p.peer_timeout_ns = *d;
+      else if (d && *d > 0)
+        (key == "checkpoint_interval" ? p.checkpoint_interval_ns : p.retain_interval_ns) = *d;
       else
-        r.fail(v, "`checkpoint_interval` is \"" + s + "\"; expected a duration like \"1s\" or \"off\"");
-    } else if (key == "retain_interval") {
-      std::string s;
-      if (!r.get(v, "retain_interval", s))
-        continue;
-      if (s == "off")
-        p.retain_interval_ns.reset();
-      else if (auto d = text::parse_duration(s); d && *d > 0)
-        p.retain_interval_ns = *d;
-      else
-        r.fail(v, "`retain_interval` is \"" + s + "\"; expected a duration like \"60s\" or \"off\"");
+        r.fail(v, "`" + key + "` is \"" + s + "\"; expected a duration like " +
+                    (key == "peer_timeout" ? "\"5s\"" : key == "retain_interval" ? "\"60s\" or \"off\"" : "\"1s\" or \"off\""));
     } else if (key == "retain") {
       int64_t n = 0;
       if (!r.get(v, "retain", n))

@@ -78,6 +78,17 @@ struct node_process {
   void start() { proc = std::make_unique<child>(argv); }
 };
 
+/// Waits until `text` shows in the node's log (a condition, polled; fails after 60 s).
+bool wait_for_log(node_process& n, const std::string& text) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{60};
+  while (n.proc->err().find(text) == std::string::npos) {
+    if (std::chrono::steady_clock::now() > deadline)
+      return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds{20});
+  }
+  return true;
+}
+
 struct fixture {
   temp_dir t;
   std::map<std::string, int> ref_ids;
@@ -163,6 +174,21 @@ BOOST_AUTO_TEST_CASE(sigkill_of_any_node_at_seeded_moments_keeps_ids_exactly_onc
   for (auto& n : ns)
     BOOST_TEST(n.proc->wait() == 0, n.name << ": " << n.proc->err());
   check("out");
+}
+
+BOOST_AUTO_TEST_CASE(a_node_that_stays_away_is_declared_lost_and_everyone_resumes_when_it_is_back) {
+  auto text = pipeline(t, "away", true, events / 2);
+  text.replace(text.find("checkpoint_interval"), 0, "peer_timeout = \"1s\"\n");
+  write_file(t / "away.toml", text);
+  auto ns = launch(t / "away.toml");
+  BOOST_TEST_REQUIRE(wait_for_log(ns[0], "every node is ready"), ns[0].proc->err());
+  ns[1].proc->signal(SIGKILL); // b, not restarted yet
+  BOOST_TEST(ns[1].proc->wait() == 128 + SIGKILL);
+  BOOST_TEST_REQUIRE(wait_for_log(ns[0], "node b is lost"), ns[0].proc->err());
+  ns[1].start();
+  for (auto& n : ns)
+    BOOST_TEST(n.proc->wait() == 0, n.name << ": " << n.proc->err());
+  check("away");
 }
 
 BOOST_AUTO_TEST_CASE(a_crash_in_every_commit_window_on_any_node_keeps_ids_exactly_once_and_aggregates_exact) {

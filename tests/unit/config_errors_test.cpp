@@ -33,6 +33,8 @@ BOOST_AUTO_TEST_CASE(an_out_of_range_or_malformed_pipeline_value_is_refused) {
              "p.toml:2:23: `checkpoint_interval` is \"0s\"; expected a duration like \"1s\" or \"off\"");
   BOOST_TEST(only_error(std::string{"[pipeline]\nretain_interval = \"often\"\n"} + two_stages) ==
              "p.toml:2:19: `retain_interval` is \"often\"; expected a duration like \"60s\" or \"off\"");
+  BOOST_TEST(only_error(std::string{"[pipeline]\npeer_timeout = \"off\"\n"} + two_stages) ==
+             "p.toml:2:16: `peer_timeout` is \"off\"; expected a duration like \"5s\"");
   BOOST_TEST(only_error(std::string{"[pipeline]\nretain = 0\n"} + two_stages) ==
              "p.toml:2:10: `retain` is 0; expected 1..1000");
   BOOST_TEST(only_error(std::string{"[pipeline]\nguarantee = \"exactly-twice\"\n"} + two_stages) ==
