@@ -40,6 +40,7 @@ struct member_state {
   bool halting = false;   ///< waiting for the supervisor's halted
   bool finishing = false; ///< leader: exit sent; waiting for every bye
   bool local_done = false;
+  bool aborted = false;   ///< follower: a local stage failed; says so on every tick until rolled back
   int64_t epoch = 0;      ///< the checkpoint of the generation
   restored_states states;
   std::map<std::string, peer> peers;
@@ -190,6 +191,10 @@ void leader_hears(self_ptr self, const control_msg& m) {
     return;
   switch (m.op) {
     case op::status:
+      if (m.gen > st.gen) { // this process's clock is behind an earlier leader's
+        st.gen = m.gen;
+        return new_generation(self, "node " + m.peer + " is in a later generation");
+      }
       if (m.gen != st.gen)
         return send(self, m.peer, op::rollback, st.epoch);
       if (static_cast<phase>(m.n) == phase::ready) {
@@ -245,6 +250,8 @@ void leader_tick(self_ptr self) {
 void status(self_ptr self) {
   auto& st = self->state;
   send(self, st.a.leader, op::status, st.epoch, static_cast<uint32_t>(st.halting ? phase::idle : st.ph));
+  if (st.aborted)
+    send(self, st.a.leader, op::abort); // until the leader answers with a new generation
 }
 
 void follower_hears(self_ptr self, const control_msg& m) {
@@ -257,6 +264,7 @@ void follower_hears(self_ptr self, const control_msg& m) {
       st.epoch = m.epoch;
       st.ph = phase::idle;
       st.halting = true;
+      st.aborted = false;
       st.a.links->set_generation(st.gen);
       spdlog::info("node {}: generation {} from checkpoint {}", st.a.self, st.gen, st.epoch);
       self->send(st.a.supervisor, halt_atom::value);
@@ -342,6 +350,7 @@ caf::behavior member(self_ptr self, member_args a) {
         return;
       }
       send(self, st.a.leader, op::abort);
+      st.aborted = true;
       st.ph = phase::idle; // the leader answers with a new generation
     },
     [=](ended_all_atom) {

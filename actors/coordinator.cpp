@@ -181,15 +181,15 @@ caf::behavior coordinator(self_ptr self, std::shared_ptr<coordinator_setup> setu
   auto& st = self->state;
   st.setup = setup;
   st.store = setup->store;
+  st.gen = setup->gen;
   bool enabled = setup->store && setup->interval_ns;
   if (enabled)
     st.next_epoch = setup->store->committed_epoch() + 1;
   return {
-    [=](wire_atom, std::vector<caf::actor>& sources, std::vector<caf::actor>& instances, uint64_t gen) {
+    [=](wire_atom, std::vector<caf::actor>& sources, std::vector<caf::actor>& instances) {
       auto& st = self->state;
       st.sources = std::move(sources);
       st.instances = std::move(instances);
-      st.gen = gen;
       st.wired = true;
       if (following(self))
         return; // the leader starts epochs and decides the end

@@ -31,10 +31,11 @@ struct coordinator_setup {
   bool leading = true;
   std::vector<std::string> followers; ///< the other nodes with instances (leader)
   size_t sources_total = 0;           ///< source instances on every node (leader)
+  uint64_t gen = 0;                   ///< the generation of the coordinator spawned next
 };
 
 /// Detached: the state store does blocking, synced writes. Send it
-/// (wire, sources, instances, generation) once every stage instance is spawned.
+/// (wire, sources, instances) once every stage instance is spawned.
 caf::actor spawn_coordinator(caf::actor_system& sys, std::shared_ptr<coordinator_setup> setup);
 
 } // namespace sluice::actors

@@ -95,11 +95,17 @@ void node_links::drain() {
     self->request(p, std::chrono::seconds{5}, stop_atom::value).receive([](bool) {}, [](caf::error&) {});
 }
 
-caf::actor node_links::proxy(const std::string& node, const link::instance_ref& ref) {
+caf::actor node_links::proxy(const std::string& node, const link::instance_ref& ref, uint64_t gen) {
   std::lock_guard lock(mu_);
+  return proxy_locked(node, ref, gen);
+}
+
+caf::actor node_links::proxy_locked(const std::string& node, const link::instance_ref& ref, uint64_t gen) {
+  if (gen != gen_) // an instance of a generation that is over: what it sends is dropped by peers
+    return sys_.spawn(remote_instance, proxy_args{this, node, ref, gen});
   auto& p = proxies_[{node, ref}];
   if (!p)
-    p = sys_.spawn(remote_instance, proxy_args{this, node, ref, gen_});
+    p = sys_.spawn(remote_instance, proxy_args{this, node, ref, gen});
   return p;
 }
 
@@ -141,22 +147,21 @@ void node_links::send_control(const std::string& node, link::control_op op, uint
   send(node, f);
 }
 
-void node_links::add_local(const link::instance_ref& ref, const caf::actor& a) {
-  std::vector<std::pair<std::string, link::frame>> early;
-  {
-    std::lock_guard lock(mu_);
-    local_[ref] = a;
-    if (auto it = early_.find(ref); it != early_.end()) {
-      auto& v = it->second; // frames of a later generation wait for it
-      auto later = std::stable_partition(v.begin(), v.end(), [&](auto& pf) { return pf.second.gen == gen_; });
-      early.assign(std::make_move_iterator(v.begin()), std::make_move_iterator(later));
-      v.erase(v.begin(), later);
-      if (v.empty())
-        early_.erase(it);
-    }
-  }
-  for (auto& [peer, f] : early)
-    deliver(peer, f, a);
+void node_links::add_local(const link::instance_ref& ref, const caf::actor& a, uint64_t gen) {
+  std::lock_guard lock(mu_); // held while early frames go out: a newer frame cannot overtake them
+  if (gen != gen_)
+    return;
+  local_[ref] = a;
+  auto it = early_.find(ref);
+  if (it == early_.end())
+    return;
+  auto& v = it->second; // frames of a later generation wait for it
+  auto later = std::stable_partition(v.begin(), v.end(), [&](auto& pf) { return pf.second.gen == gen_; });
+  for (auto e = v.begin(); e != later; ++e)
+    deliver(e->first, e->second, a);
+  v.erase(v.begin(), later);
+  if (v.empty())
+    early_.erase(it);
 }
 
 void node_links::send(const std::string& node, const link::frame& f) { hub_->send(node, link::encode(f)); }
@@ -168,29 +173,23 @@ void node_links::on_receive(const std::string& peer, std::string_view bytes) {
       spdlog::error("link: refused a frame from node {}: {}", peer, f.message());
     return;
   }
-  caf::actor to;
-  {
-    std::lock_guard lock(mu_);
-    if (f->kind == link::frame_kind::control && !link::for_coordinator(f->op)) {
-      to = member_; // membership: whatever the generation
-    } else if (f->gen < gen_) {
-      ++stale_; // the old generation's instances are gone
-      return;
-    } else if (auto it = local_.find(f->to); it != local_.end() && f->gen == gen_) {
-      to = it->second;
-    } else { // its instance (or generation) is not up yet
-      early_[f->to].emplace_back(peer, std::move(*f));
-      return;
-    }
+  std::lock_guard lock(mu_);
+  if (f->kind == link::frame_kind::control && !link::for_coordinator(f->op)) {
+    if (member_) // membership: whatever the generation
+      deliver(peer, *f, member_);
+  } else if (f->gen < gen_) {
+    ++stale_; // the old generation's instances are gone
+  } else if (auto it = local_.find(f->to); it != local_.end() && f->gen == gen_) {
+    deliver(peer, *f, it->second);
+  } else { // its instance (or generation) is not up yet
+    early_[f->to].emplace_back(peer, std::move(*f));
   }
-  if (to)
-    deliver(peer, *f, to);
 }
 
 void node_links::deliver(const std::string& peer, link::frame& f, const caf::actor& to) {
   switch (f.kind) {
     case link::frame_kind::hello:
-      caf::send_as(proxy(peer, f.from), to, hello_atom::value, f.channel, f.edge, f.dest, f.from.stage, f.from.index);
+      caf::send_as(proxy_locked(peer, f.from, f.gen), to, hello_atom::value, f.channel, f.edge, f.dest, f.from.stage, f.from.index);
       break;
     case link::frame_kind::element:
       if (in_flight_)

@@ -48,12 +48,14 @@ public:
   /// the hub then sends it, end of stream included).
   void drain();
 
-  /// The proxy of instance `ref` on `node` in the current generation (made once per generation).
-  caf::actor proxy(const std::string& node, const link::instance_ref& ref);
+  /// The proxy of instance `ref` on `node` for generation `gen`: its frames are stamped with
+  /// `gen` (made once while `gen` is current; a throwaway whose frames peers drop otherwise).
+  caf::actor proxy(const std::string& node, const link::instance_ref& ref, uint64_t gen);
 
-  /// A local instance of the current generation is up: frames for it are delivered (those
-  /// that came early, now). The coordinator registers as `coordinator_ref`.
-  void add_local(const link::instance_ref& ref, const caf::actor& a);
+  /// A local instance of generation `gen` is up: frames for it are delivered (those that came
+  /// early, now, in order). Ignored once `gen` is no longer current. The coordinator registers
+  /// as `coordinator_ref`.
+  void add_local(const link::instance_ref& ref, const caf::actor& a, uint64_t gen);
 
   /// Starts generation `gen`: the old generation's proxies and instances are forgotten, what
   /// arrives for it from now on is dropped, and frames that came early for `gen` are kept.
@@ -71,7 +73,8 @@ public:
 
 private:
   void on_receive(const std::string& peer, std::string_view bytes);
-  void deliver(const std::string& peer, link::frame& f, const caf::actor& to);
+  void deliver(const std::string& peer, link::frame& f, const caf::actor& to); ///< holds mu_
+  caf::actor proxy_locked(const std::string& node, const link::instance_ref& ref, uint64_t gen);
 
   caf::actor_system& sys_;
   flow::gauge* in_flight_;

@@ -139,6 +139,7 @@ int run_node(plan::prepared& prep, const run_options& opts) {
     flow::gauge in_flight;
     caf::scoped_actor waiter{sys};
     std::unique_ptr<node_links> links;
+    caf::actor member;
     if (multi) {
       links = std::make_unique<node_links>(sys, p, &in_flight);
       if (auto st = links->start(); st.failed()) {
@@ -168,7 +169,7 @@ int run_node(plan::prepared& prep, const run_options& opts) {
       m.followers = checkpoints->followers;
       m.finished = finished;
       m.peer_timeout = std::chrono::milliseconds{p.peer_timeout_ns / 1000000};
-      spawn_member(sys, std::move(m));
+      member = spawn_member(sys, std::move(m));
     }
     std::optional<admin_endpoint> admin;
     if (!p.state_dir.empty()) {
@@ -200,6 +201,11 @@ int run_node(plan::prepared& prep, const run_options& opts) {
       }
     });
     waiter->receive([&](exit_atom, int c) { code = c; });
+    if (member) { // it uses the links: wait until it is gone
+      waiter->monitor(member);
+      caf::anon_send_exit(member, caf::exit_reason::user_shutdown);
+      waiter->receive([](caf::down_msg&) {});
+    }
     if (links)
       links->drain();
     done = true;

@@ -49,6 +49,8 @@ void finish(self_ptr self, int code) {
     return;
   st.finished = true;
   auto& a = st.args;
+  if (st.member)
+    self->send_exit(st.member, caf::exit_reason::user_shutdown); // it uses the links: gone first
   for (auto& x : st.stages)
     self->send_exit(x, caf::exit_reason::user_shutdown);
   write_summary(*a.prep, st.reports, *a.in_flight, a.stats_file, code, st.restarts);
@@ -73,11 +75,10 @@ void spawn_all(self_ptr self) {
   st.alive.clear();
   st.reports.clear();
   a.checkpoints->supervisor = caf::actor_cast<caf::actor>(self);
+  a.checkpoints->gen = st.gen;
   st.coordinator = spawn_coordinator(self->system(), a.checkpoints);
   self->monitor(st.coordinator);
   st.alive.insert(st.coordinator.address());
-  if (a.links)
-    a.links->add_local(coordinator_ref, st.coordinator);
   std::vector<std::vector<caf::actor>> spawned(p.stages.size());
   auto order = p.topological_order();
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
@@ -86,7 +87,7 @@ void spawn_all(self_ptr self) {
     spawned[s].resize(sc.parallelism);
     for (uint32_t i = 0; i < sc.parallelism; ++i) {
       if (auto& node = p.node_of(sc, i); node != p.node) { // lives elsewhere: its proxy stands in
-        spawned[s][i] = a.links->proxy(node, {sc.name, i});
+        spawned[s][i] = a.links->proxy(node, {sc.name, i}, st.gen);
         continue;
       }
       stage_setup setup;
@@ -120,12 +121,14 @@ void spawn_all(self_ptr self) {
       st.stage_of[actor.address()] = static_cast<int>(s);
       st.alive.insert(actor.address());
       if (a.links)
-        a.links->add_local({sc.name, i}, actor);
+        a.links->add_local({sc.name, i}, actor, st.gen);
       if (prep.stages[s].stage->kind == SLUICE_KIND_SOURCE)
         st.sources.push_back(actor);
     }
   }
-  self->send(st.coordinator, wire_atom::value, st.sources, st.stages, st.gen);
+  self->send(st.coordinator, wire_atom::value, st.sources, st.stages);
+  if (a.links) // after the wiring: control frames find the coordinator knowing its instances
+    a.links->add_local(coordinator_ref, st.coordinator, st.gen);
   if (a.links && st.stages.empty())
     self->send(st.member, ended_all_atom::value); // nothing of the pipeline runs here
   if (st.stopping)
@@ -272,8 +275,8 @@ caf::behavior supervisor(self_ptr self, supervisor_args a) {
     },
     [=](go_atom, uint64_t gen, restored_states& states) {
       auto& st = self->state;
-      if (st.finished)
-        return;
+      if (st.finished || gen != st.args.links->generation())
+        return; // a later generation began meanwhile: its halt and go follow
       if (st.gen != 0)
         ++st.restarts;
       st.gen = gen;
