@@ -77,6 +77,8 @@ node_links::node_links(caf::actor_system& sys, const config::pipeline& p, flow::
 node_links::~node_links() {
   hub_.reset(); // stops the thread that calls on_receive before the maps go
   std::lock_guard lock(mu_);
+  if (stale_ > 0)
+    spdlog::info("link: dropped {} frame(s) of earlier generations (in flight when the pipeline rolled back)", stale_);
   for (auto& [_, p] : proxies_)
     caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
 }
