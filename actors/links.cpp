@@ -69,8 +69,8 @@ node_links::node_links(caf::actor_system& sys, const config::pipeline& p, flow::
   auto self = p.nodes.find(p.node);
   hub_ = std::make_unique<link::hub>(p.node, self == p.nodes.end() ? std::string{} : self->second.address,
                                      std::move(peers),
-                                     [this](const std::string& peer, std::string_view bytes) {
-                                       on_receive(peer, bytes);
+                                     [this](const std::string& peer, link::hub::received m) {
+                                       on_receive(peer, std::move(m));
                                      });
 }
 
@@ -168,8 +168,8 @@ void node_links::add_local(const link::instance_ref& ref, const caf::actor& a, u
 
 void node_links::send(const std::string& node, const link::frame& f) { hub_->send(node, link::encode(f)); }
 
-void node_links::on_receive(const std::string& peer, std::string_view bytes) {
-  auto f = link::decode(bytes);
+void node_links::on_receive(const std::string& peer, link::hub::received m) {
+  auto f = link::decode(m.bytes, std::move(m.owner)); // batches keep the frame: no copy
   if (!f) {
     if (++refused_ <= 5)
       spdlog::error("link: refused a frame from node {}: {}", peer, f.message());

@@ -72,7 +72,7 @@ public:
   link::hub::counters stats() const { return hub_ ? hub_->stats() : link::hub::counters{}; }
 
 private:
-  void on_receive(const std::string& peer, std::string_view bytes);
+  void on_receive(const std::string& peer, link::hub::received m);
   void deliver(const std::string& peer, link::frame& f, const caf::actor& to); ///< holds mu_
   caf::actor proxy_locked(const std::string& node, const link::instance_ref& ref, uint64_t gen);
 

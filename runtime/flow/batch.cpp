@@ -9,6 +9,17 @@ batch::batch(size_t expected_records, size_t expected_bytes) {
   arena_.resize(expected_bytes + padding);
 }
 
+std::shared_ptr<batch> batch::adopt(std::shared_ptr<const void> owner, std::vector<sluice_record> records) {
+  auto b = std::make_shared<batch>();
+  b->arena_.clear();
+  for (auto& r : records)
+    b->used_ += r.size + r.key_size;
+  b->records_ = std::move(records);
+  b->owner_ = std::move(owner);
+  b->sealed_ = true;
+  return b;
+}
+
 void batch::append(const sluice_record& r) {
   size_t need = used_ + r.size + r.key_size;
   if (need + padding > arena_.size())

@@ -15,6 +15,9 @@ public:
   static constexpr size_t padding = 64; ///< simdjson reads up to 64 bytes past a record
 
   explicit batch(size_t expected_records = 0, size_t expected_bytes = 0);
+  /// A sealed batch of `records` that point into memory `owner` keeps alive (a frame as it
+  /// arrived from another node): nothing is copied.
+  static std::shared_ptr<batch> adopt(std::shared_ptr<const void> owner, std::vector<sluice_record> records);
 
   /// Copies `r` (bytes and key) into the arena. Only before seal().
   void append(const sluice_record& r);
@@ -33,6 +36,7 @@ private:
   std::vector<char> arena_;
   size_t used_ = 0;
   std::vector<sluice_record> records_; // data/key hold arena offsets until seal()
+  std::shared_ptr<const void> owner_;  // adopted batches: what their records point into
   bool sealed_ = false;
 };
 

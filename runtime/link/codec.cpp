@@ -22,12 +22,12 @@ constexpr uint32_t no_key = 0xffffffffu;
 constexpr uint16_t no_source = 0xffffu;
 constexpr uint32_t fields = 16;
 
-template <class T>
-void put(std::string& out, T v) {
-  char b[sizeof(T)];
-  std::memcpy(b, &v, sizeof(T)); // x86-64 and aarch64 Linux are little-endian
-  out.append(b, sizeof(T));
-}
+/// Where a frame is packed: straight into the string that is sent (no copy after packing).
+struct string_out {
+  std::string bytes;
+  void write(const char* p, size_t n) { bytes.append(p, n); }
+};
+using packer = msgpack::packer<string_out>;
 
 template <class T>
 T get(std::string_view col, size_t i) {
@@ -36,12 +36,19 @@ T get(std::string_view col, size_t i) {
   return v;
 }
 
-void pack_bin(msgpack::packer<msgpack::sbuffer>& pk, const std::string& s) {
-  pk.pack_bin(static_cast<uint32_t>(s.size()));
-  pk.pack_bin_body(s.data(), static_cast<uint32_t>(s.size()));
+template <class T>
+void pack_column(packer& pk, const std::vector<T>& v) { // x86-64 and aarch64 Linux are little-endian
+  auto size = static_cast<uint32_t>(v.size() * sizeof(T));
+  pk.pack_bin(size);
+  pk.pack_bin_body(reinterpret_cast<const char*>(v.data()), size);
 }
 
-void pack_element(msgpack::packer<msgpack::sbuffer>& pk, const flow::element& e) {
+/// The frame's size, near enough to reserve it once.
+size_t frame_size_hint(const flow::element& e) {
+  return 256 + (e.data ? e.data->bytes() + 32 * e.data->size() : 0);
+}
+
+void pack_element(packer& pk, const flow::element& e) {
   pk.pack_array(3);
   pk.pack(static_cast<uint8_t>(e.what));
   pk.pack(e.value);
@@ -50,50 +57,51 @@ void pack_element(msgpack::packer<msgpack::sbuffer>& pk, const flow::element& e)
     pk.pack_nil();
     return;
   }
-  std::string sizes, keys, key_sizes, times, source_of, partitions, offsets;
-  sizes.reserve(4 * n);
-  key_sizes.reserve(4 * n);
-  times.reserve(8 * n);
-  source_of.reserve(2 * n);
-  partitions.reserve(4 * n);
-  offsets.reserve(8 * n);
+  std::vector<uint32_t> sizes(n), key_sizes(n), partitions(n);
+  std::vector<int64_t> times(n);
+  std::vector<uint16_t> source_of(n);
+  std::vector<uint64_t> offsets(n);
+  std::string keys;
   std::map<std::string_view, uint16_t> sources;
   std::vector<std::string_view> source_list;
+  const char* last_source = nullptr; // records of a batch mostly share one source name
+  uint16_t last_index = no_source;
   size_t data_size = 0;
   for (size_t i = 0; i < n; ++i) {
     auto& r = (*e.data)[i];
     data_size += r.size;
-    put<uint32_t>(sizes, static_cast<uint32_t>(r.size));
+    sizes[i] = static_cast<uint32_t>(r.size);
     if (r.key)
       keys.append(r.key, r.key_size);
-    put<uint32_t>(key_sizes, r.key ? static_cast<uint32_t>(r.key_size) : no_key);
-    put<int64_t>(times, r.event_time_ns);
-    uint16_t src = no_source;
-    if (r.position.source) {
+    key_sizes[i] = r.key ? static_cast<uint32_t>(r.key_size) : no_key;
+    times[i] = r.event_time_ns;
+    if (r.position.source && r.position.source != last_source) {
       auto [it, added] = sources.emplace(r.position.source, static_cast<uint16_t>(source_list.size()));
       if (added)
         source_list.push_back(it->first);
-      src = it->second;
+      last_source = r.position.source;
+      last_index = it->second;
     }
-    put<uint16_t>(source_of, src);
-    put<uint32_t>(partitions, r.position.partition);
-    put<uint64_t>(offsets, r.position.offset);
+    source_of[i] = r.position.source ? last_index : no_source;
+    partitions[i] = r.position.partition;
+    offsets[i] = r.position.offset;
   }
   pk.pack_array(10);
   pk.pack(static_cast<uint64_t>(n));
   pk.pack_bin(static_cast<uint32_t>(data_size)); // the record bytes go straight into the frame
   for (size_t i = 0; i < n; ++i)
     pk.pack_bin_body((*e.data)[i].data, static_cast<uint32_t>((*e.data)[i].size));
-  pack_bin(pk, sizes);
-  pack_bin(pk, keys);
-  pack_bin(pk, key_sizes);
-  pack_bin(pk, times);
+  pack_column(pk, sizes); // after the data: a receiver's last records have 64 readable bytes past them
+  pk.pack_bin(static_cast<uint32_t>(keys.size()));
+  pk.pack_bin_body(keys.data(), static_cast<uint32_t>(keys.size()));
+  pack_column(pk, key_sizes);
+  pack_column(pk, times);
   pk.pack_array(static_cast<uint32_t>(source_list.size()));
   for (auto& sname : source_list)
     pk.pack(sname);
-  pack_bin(pk, source_of);
-  pack_bin(pk, partitions);
-  pack_bin(pk, offsets);
+  pack_column(pk, source_of);
+  pack_column(pk, partitions);
+  pack_column(pk, offsets);
 }
 
 std::string_view bin(const msgpack::object& o, size_t expected_size = SIZE_MAX, const char* what = "column") {
@@ -105,7 +113,8 @@ std::string_view bin(const msgpack::object& o, size_t expected_size = SIZE_MAX, 
   return {o.via.bin.ptr, o.via.bin.size};
 }
 
-flow::element unpack_element(const msgpack::object& o) {
+/// `bytes` is the whole frame; `owner` (when set) keeps it alive, and the batch adopts it.
+flow::element unpack_element(const msgpack::object& o, std::string_view bytes, std::shared_ptr<const void> owner) {
   if (o.type != msgpack::type::ARRAY || o.via.array.size != 3)
     throw std::runtime_error("element is not [what, value, records]");
   auto& a = o.via.array;
@@ -144,10 +153,11 @@ flow::element unpack_element(const msgpack::object& o) {
   auto source_of = bin(c[7], n * 2, "source indexes");
   auto partitions = bin(c[8], n * 4, "partitions");
   auto offsets = bin(c[9], n * 8, "offsets");
-  auto b = std::make_shared<flow::batch>(n, data.size());
+  std::vector<sluice_record> records(n);
+  const char* frame_end = bytes.data() + bytes.size();
   size_t at = 0, key_at = 0;
   for (size_t i = 0; i < n; ++i) {
-    sluice_record r{};
+    auto& r = records[i];
     r.size = get<uint32_t>(sizes, i);
     if (r.size > data.size() - at)
       throw std::runtime_error("record " + std::to_string(i) + " runs past the data");
@@ -167,10 +177,18 @@ flow::element unpack_element(const msgpack::object& o) {
     r.position.source = src == no_source ? nullptr : sources[src];
     r.position.partition = get<uint32_t>(partitions, i);
     r.position.offset = get<uint64_t>(offsets, i);
-    b->append(r);
+    if (frame_end - (r.data + r.size) >= 64)
+      r.flags |= SLUICE_RECORD_PADDED; // what follows is read, never looked at (simdjson)
   }
   if (at != data.size() || key_at != keys.size())
     throw std::runtime_error("data or keys longer than their records");
+  if (owner) {
+    e.data = flow::batch::adopt(std::move(owner), std::move(records));
+    return e;
+  }
+  auto b = std::make_shared<flow::batch>(n, data.size() + keys.size());
+  for (auto& r : records)
+    b->append(r);
   b->seal();
   e.data = std::move(b);
   return e;
@@ -179,8 +197,9 @@ flow::element unpack_element(const msgpack::object& o) {
 } // namespace
 
 std::string encode(const frame& f) {
-  msgpack::sbuffer buf(256 + (f.elem.data ? f.elem.data->bytes() + 32 * f.elem.data->size() : 0));
-  msgpack::packer<msgpack::sbuffer> pk(buf);
+  string_out out;
+  out.bytes.reserve(frame_size_hint(f.elem));
+  packer pk(out);
   pk.pack_array(fields);
   pk.pack(std::string_view{magic});
   pk.pack(frame_version);
@@ -201,10 +220,10 @@ std::string encode(const frame& f) {
     pack_element(pk, f.elem);
   else
     pk.pack_nil();
-  return {buf.data(), buf.size()};
+  return std::move(out.bytes);
 }
 
-result<frame> decode(std::string_view bytes) {
+result<frame> decode(std::string_view bytes, std::shared_ptr<const void> owner) {
   try {
     // Limits first: a frame claiming a 4-billion-element array must not make us allocate for it.
     const msgpack::unpack_limit limit(/*array*/ 1u << 20, /*map*/ 0, /*str*/ 1u << 16, /*bin*/ 1u << 30,
@@ -245,7 +264,7 @@ result<frame> decode(std::string_view bytes) {
     f.epoch = a.ptr[13].as<int64_t>();
     f.inc = a.ptr[14].as<uint64_t>();
     if (f.kind == frame_kind::element)
-      f.elem = unpack_element(a.ptr[15]);
+      f.elem = unpack_element(a.ptr[15], bytes, std::move(owner));
     return f;
   } catch (const std::exception& e) {
     return error{std::string{"undecodable frame: "} + e.what()};

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -67,7 +68,8 @@ struct frame {
 
 /// The frame as bytes.
 std::string encode(const frame& f);
-/// The frame in `bytes`; an error says what did not fit (never throws, never crashes).
-result<frame> decode(std::string_view bytes);
+/// The frame in `bytes`; an error says what did not fit (never throws, never crashes). With an
+/// `owner` that keeps `bytes` alive, a batch points into them instead of copying its records.
+result<frame> decode(std::string_view bytes, std::shared_ptr<const void> owner = nullptr);
 
 } // namespace sluice::link

@@ -7,6 +7,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <mutex>
 #include <vector>
 
 #include <spdlog/spdlog.h>
@@ -15,9 +16,14 @@
 namespace sluice::link {
 
 struct hub::impl {
+  /// A peer's DEALER: only senders touch it (the hub's thread never polls it), one at a time.
+  struct dealer {
+    std::mutex mu;
+    zmq::socket_t socket;
+  };
   zmq::context_t ctx{1};
   zmq::socket_t router{ctx, zmq::socket_type::router};
-  std::map<std::string, zmq::socket_t> dealers;
+  std::map<std::string, std::unique_ptr<dealer>> dealers; // fixed once started
 };
 
 hub::hub(std::string self, std::string bind, std::map<std::string, std::string> peers, receive_fn on_receive)
@@ -31,9 +37,11 @@ hub::~hub() {
     (void)!::write(wake_fd_, &one, sizeof one);
   }
   if (thread_.joinable())
-    thread_.join(); // it sends what was queued before it returns
-  for (auto& [_, d] : impl_->dealers)
-    d.set(zmq::sockopt::linger, 2000); // a peer that is up gets the last frames (end of stream)
+    thread_.join();
+  for (auto& [_, d] : impl_->dealers) {
+    std::lock_guard lock(d->mu);
+    d->socket.set(zmq::sockopt::linger, 2000); // a peer that is up gets the last frames (end of stream)
+  }
   impl_->router.set(zmq::sockopt::linger, 0);
   if (wake_fd_ >= 0)
     ::close(wake_fd_);
@@ -57,26 +65,39 @@ status hub::start() {
       d.set(zmq::sockopt::reconnect_ivl, 10); // a peer starting a moment later is reached at once
       d.set(zmq::sockopt::reconnect_ivl_max, 2000);
       d.connect(address);
-      impl_->dealers.emplace(name, std::move(d));
+      auto& slot = impl_->dealers[name] = std::make_unique<impl::dealer>();
+      slot->socket = std::move(d);
     }
   } catch (const zmq::error_t& e) {
     return error{"node " + self_ + " cannot listen on " + bind_ + ": " + e.what()};
   }
   wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   thread_ = std::thread([this] { run(); });
+  started_ = true;
   return status::ok();
 }
 
 void hub::send(const std::string& peer, std::string bytes) {
-  bool wake;
-  {
-    std::lock_guard lock(mu_);
-    wake = outbox_.empty(); // else a wake-up is pending: the thread takes the whole outbox
-    outbox_.emplace_back(peer, std::move(bytes));
+  auto d = started_ ? impl_->dealers.find(peer) : impl_->dealers.end();
+  if (d == impl_->dealers.end()) {
+    spdlog::error("link: no link to node {} ({}); message dropped", peer,
+                  started_ ? "not in [nodes]" : "links not started");
+    return;
   }
-  if (wake) {
-    uint64_t one = 1;
-    (void)!::write(wake_fd_, &one, sizeof one);
+  frames_out_ += 1;
+  bytes_out_ += bytes.size();
+  zmq::message_t m;
+  if (bytes.size() < 1024) { // small (credit, control): a copy is cheaper than a free callback
+    m.rebuild(bytes.data(), bytes.size());
+  } else {
+    auto* owned = new std::string(std::move(bytes)); // ZeroMQ frees it once sent: no copy
+    m.rebuild(owned->data(), owned->size(), [](void*, void* hint) { delete static_cast<std::string*>(hint); }, owned);
+  }
+  try {
+    std::lock_guard lock(d->second->mu);
+    d->second->socket.send(m, zmq::send_flags::none); // never blocks: no high-water mark, credits bound it
+  } catch (const zmq::error_t& e) {
+    spdlog::error("link: sending to node {}: {}", peer, e.what());
   }
 }
 
@@ -86,40 +107,20 @@ hub::counters hub::stats() const {
 
 void hub::run() {
   std::vector<zmq::pollitem_t> items{{impl_->router.handle(), 0, ZMQ_POLLIN, 0}, {nullptr, wake_fd_, ZMQ_POLLIN, 0}};
-  std::deque<std::pair<std::string, std::string>> sending;
-  for (bool last = false; !last;) {
-    last = stop_;
+  while (!stop_) {
     try {
-      zmq::poll(items, std::chrono::milliseconds{last ? 0 : 100});
-      if (last || (items[1].revents & ZMQ_POLLIN)) {
-        uint64_t n;
-        (void)!::read(wake_fd_, &n, sizeof n);
-        std::lock_guard lock(mu_);
-        sending.swap(outbox_);
-      }
-      for (auto& [peer, bytes] : sending) {
-        auto d = impl_->dealers.find(peer);
-        if (d == impl_->dealers.end()) {
-          spdlog::error("link: no peer {} to send to (not in [nodes]); message dropped", peer);
-          continue;
-        }
-        frames_out_ += 1;
-        bytes_out_ += bytes.size();
-        auto* owned = new std::string(std::move(bytes)); // ZeroMQ frees it once sent: no copy
-        zmq::message_t m(owned->data(), owned->size(),
-                         [](void*, void* hint) { delete static_cast<std::string*>(hint); }, owned);
-        d->second.send(m, zmq::send_flags::none);
-      }
-      sending.clear();
+      zmq::poll(items, std::chrono::milliseconds{100});
       while (items[0].revents & ZMQ_POLLIN) {
-        zmq::message_t id, body;
+        zmq::message_t id;
         if (!impl_->router.recv(id, zmq::recv_flags::dontwait))
           break;
-        if (!id.more() || !impl_->router.recv(body, zmq::recv_flags::none))
+        auto body = std::make_shared<zmq::message_t>(); // what was decoded from it may keep it
+        if (!id.more() || !impl_->router.recv(*body, zmq::recv_flags::none))
           continue;
         frames_in_ += 1;
-        bytes_in_ += body.size();
-        on_receive_(id.to_string(), std::string_view{static_cast<const char*>(body.data()), body.size()});
+        bytes_in_ += body->size();
+        std::string_view bytes{static_cast<const char*>(body->data()), body->size()};
+        on_receive_(id.to_string(), received{bytes, std::move(body)});
       }
     } catch (const zmq::error_t& e) {
       if (e.num() != EINTR)

@@ -1,15 +1,14 @@
 /// A node's links: it listens on its one address and connects to every peer's; all traffic
-/// is multiplexed there. One thread runs the sockets; `send` may be called from any thread.
+/// is multiplexed there. One thread receives; `send` may be called from any thread and hands
+/// the bytes to ZeroMQ at once (no hop through the hub's thread).
 /// The API names no ZeroMQ type (hub.cpp is the only user of ZeroMQ).
 #pragma once
 
 #include <atomic>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -20,9 +19,14 @@ namespace sluice::link {
 
 class hub {
 public:
-  /// Called on the hub's thread for every message a peer sent (`peer` is its node name);
-  /// `bytes` is valid during the call only.
-  using receive_fn = std::function<void(const std::string& peer, std::string_view bytes)>;
+  /// One message as it arrived: `bytes` stay valid while `owner` (or a copy of it) lives,
+  /// so a decoded batch can keep pointing into them instead of copying.
+  struct received {
+    std::string_view bytes;
+    std::shared_ptr<const void> owner;
+  };
+  /// Called on the hub's thread for every message a peer sent (`peer` is its node name).
+  using receive_fn = std::function<void(const std::string& peer, received message)>;
 
   /// `self` listens on `bind`; `peers` maps every other node to its address.
   hub(std::string self, std::string bind, std::map<std::string, std::string> peers, receive_fn on_receive);
@@ -32,7 +36,9 @@ public:
 
   /// Binds, connects and starts the thread; the error names the address.
   status start();
-  /// Queues `bytes` for `peer` (delivered in order once the link is up; ZeroMQ reconnects).
+  /// Hands `bytes` for `peer` to ZeroMQ, which delivers them in order once the link is up
+  /// and reconnects by itself. Only after start(); callers on several threads are serialised
+  /// per peer, so each peer gets every caller's messages in the order of the calls.
   void send(const std::string& peer, std::string bytes);
 
   struct counters {
@@ -48,8 +54,7 @@ private:
   std::map<std::string, std::string> peers_;
   receive_fn on_receive_;
   std::unique_ptr<impl> impl_;
-  std::mutex mu_;
-  std::deque<std::pair<std::string, std::string>> outbox_;
+  std::atomic<bool> started_{false};
   int wake_fd_ = -1;
   std::atomic<bool> stop_{false};
   std::thread thread_;

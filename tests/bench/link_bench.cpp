@@ -49,14 +49,14 @@ double sluice_link(const std::vector<flow::batch_ptr>& batches, int port) {
   std::mutex mu;
   std::condition_variable cv;
   size_t got = 0, records = 0;
-  link::hub b("b", addr(port + 1), {{"a", addr(port)}}, [&](const std::string&, std::string_view bytes) {
-    auto f = link::decode(bytes);
+  link::hub b("b", addr(port + 1), {{"a", addr(port)}}, [&](const std::string&, link::hub::received m) {
+    auto f = link::decode(m.bytes, std::move(m.owner));
     std::lock_guard lock(mu);
     records += f ? f->elem.records() : 0;
     ++got;
     cv.notify_all();
   });
-  link::hub a("a", addr(port), {{"b", addr(port + 1)}}, [](const std::string&, std::string_view) {});
+  link::hub a("a", addr(port), {{"b", addr(port + 1)}}, [](const std::string&, link::hub::received) {});
   if (a.start().failed() || b.start().failed())
     return -1;
   a.send("b", "warm-up");

@@ -69,6 +69,26 @@ BOOST_AUTO_TEST_CASE(a_data_frame_comes_back_record_for_record_with_keys_times_a
   BOOST_TEST(b[1].position.source == nullptr);
 }
 
+BOOST_AUTO_TEST_CASE(a_received_frame_is_adopted_by_its_batch_which_keeps_it_alive_without_copying) {
+  auto bytes = std::make_shared<std::string>(link::encode(data_frame()));
+  std::string_view view{*bytes};
+  auto back = link::decode(view, bytes);
+  BOOST_TEST_REQUIRE(static_cast<bool>(back), (back ? std::string{} : back.message()));
+  std::weak_ptr<std::string> alive = bytes;
+  bytes.reset(); // only the batch holds the frame now
+  BOOST_TEST(!alive.expired());
+  auto& b = *back->elem.data;
+  BOOST_TEST_REQUIRE(b.size() == 3u);
+  for (size_t i = 0; i < 3; ++i) { // the records are the frame's own bytes
+    BOOST_TEST((b[i].data >= view.data() && b[i].data + b[i].size <= view.data() + view.size()));
+    BOOST_TEST((b[i].flags & SLUICE_RECORD_PADDED) != 0u, "64 bytes of columns follow every record");
+  }
+  BOOST_TEST(std::string(b[1].data, b[1].size) == R"({"id":2,"s":"x\u0000y"})");
+  BOOST_TEST(std::string(b[2].key, b[2].key_size) == "k2");
+  back->elem.data.reset();
+  BOOST_TEST(alive.expired());
+}
+
 BOOST_AUTO_TEST_CASE(control_and_credit_frames_keep_their_fields) {
   frame f;
   f.kind = frame_kind::element;
@@ -136,12 +156,12 @@ BOOST_AUTO_TEST_CASE(two_hubs_on_loopback_exchange_frames_in_order_whoever_start
   std::mutex mu;
   std::condition_variable cv;
   std::vector<std::string> got;
-  link::hub b("b", addr(port + 1), {{"a", addr(port)}}, [&](const std::string& peer, std::string_view bytes) {
+  link::hub b("b", addr(port + 1), {{"a", addr(port)}}, [&](const std::string& peer, link::hub::received m) {
     std::lock_guard lock(mu);
-    got.push_back(peer + ":" + std::string{bytes});
+    got.push_back(peer + ":" + std::string{m.bytes});
     cv.notify_all();
   });
-  link::hub a("a", addr(port), {{"b", addr(port + 1)}}, [](const std::string&, std::string_view) {});
+  link::hub a("a", addr(port), {{"b", addr(port + 1)}}, [](const std::string&, link::hub::received) {});
   BOOST_TEST_REQUIRE(!a.start().failed());
   for (int i = 0; i < 100; ++i) // queued before b listens
     a.send("b", "m" + std::to_string(i));
