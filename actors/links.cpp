@@ -14,47 +14,18 @@ namespace {
 
 struct proxy_args {
   node_links* links;
-  std::string node;
-  link::instance_ref ref;
-  uint64_t gen; ///< what its frames are stamped with: the generation of those who send to it
+  remote_target to;
 };
 
 /// Stands for a stage instance on another node: what is sent to it goes over the link.
-caf::behavior remote_instance(caf::event_based_actor* self, proxy_args a) {
+caf::behavior remote_instance(caf::event_based_actor*, proxy_args a) {
   return {
     [=](hello_atom, uint32_t channel, uint32_t edge, uint32_t dest, const std::string& stage, uint32_t index) {
-      link::frame f;
-      f.kind = link::frame_kind::hello;
-      f.gen = a.gen;
-      f.to = a.ref;
-      f.from = {stage, index};
-      f.channel = channel;
-      f.edge = edge;
-      f.dest = dest;
-      a.links->send(a.node, f);
+      a.links->send_hello(a.to, channel, edge, dest, stage, index);
     },
-    [=](elem_atom, uint32_t channel, flow::element& e) {
-      link::frame f;
-      f.kind = link::frame_kind::element;
-      f.gen = a.gen;
-      f.to = a.ref;
-      f.channel = channel;
-      f.elem = std::move(e);
-      if (auto g = a.links->in_flight())
-        g->sub(static_cast<int64_t>(f.elem.records())); // it leaves this node
-      a.links->send(a.node, f);
-    },
+    [=](elem_atom, uint32_t channel, flow::element& e) { a.links->send_elem(a.to, channel, std::move(e)); },
     [=](stop_atom) { return true; }, // drain(): everything sent before is with the hub now
-    [=](credit_atom, uint32_t edge, uint32_t dest, uint32_t n) {
-      link::frame f;
-      f.kind = link::frame_kind::credit;
-      f.gen = a.gen;
-      f.to = a.ref;
-      f.edge = edge;
-      f.dest = dest;
-      f.n = n;
-      a.links->send(a.node, f);
-    },
+    [=](credit_atom, uint32_t edge, uint32_t dest, uint32_t n) { a.links->send_credit(a.to, edge, dest, n); },
   };
 }
 
@@ -103,20 +74,71 @@ caf::actor node_links::proxy(const std::string& node, const link::instance_ref& 
 }
 
 caf::actor node_links::proxy_locked(const std::string& node, const link::instance_ref& ref, uint64_t gen) {
-  if (gen != gen_) // an instance of a generation that is over: what it sends is dropped by peers
-    return sys_.spawn(remote_instance, proxy_args{this, node, ref, gen});
+  if (gen != gen_) // an instance of a generation that is over: what it sends is dropped
+    return sys_.spawn(remote_instance, proxy_args{this, {node, ref, gen}});
   auto& p = proxies_[{node, ref}];
-  if (!p)
-    p = sys_.spawn(remote_instance, proxy_args{this, node, ref, gen});
+  if (!p) {
+    p = sys_.spawn(remote_instance, proxy_args{this, {node, ref, gen}});
+    targets_[p.address()] = std::make_shared<const remote_target>(remote_target{node, ref, gen});
+  }
   return p;
+}
+
+remote_ptr node_links::remote_of(const caf::actor& proxy) const {
+  std::lock_guard lock(mu_);
+  auto it = targets_.find(proxy.address());
+  return it == targets_.end() ? nullptr : it->second;
+}
+
+void node_links::send_hello(const remote_target& to, uint32_t channel, uint32_t edge, uint32_t dest,
+                            const std::string& stage, uint32_t index) {
+  link::frame f;
+  f.kind = link::frame_kind::hello;
+  f.gen = to.gen;
+  f.to = to.ref;
+  f.from = {stage, index};
+  f.channel = channel;
+  f.edge = edge;
+  f.dest = dest;
+  send(to, f);
+}
+
+void node_links::send_elem(const remote_target& to, uint32_t channel, flow::element e) {
+  link::frame f;
+  f.kind = link::frame_kind::element;
+  f.gen = to.gen;
+  f.to = to.ref;
+  f.channel = channel;
+  f.elem = std::move(e);
+  if (in_flight_)
+    in_flight_->sub(static_cast<int64_t>(f.elem.records())); // it leaves this node
+  send(to, f);
+}
+
+void node_links::send_credit(const remote_target& to, uint32_t edge, uint32_t dest, uint32_t n) {
+  link::frame f;
+  f.kind = link::frame_kind::credit;
+  f.gen = to.gen;
+  f.to = to.ref;
+  f.edge = edge;
+  f.dest = dest;
+  f.n = n;
+  send(to, f);
+}
+
+void node_links::send(const remote_target& to, const link::frame& f) {
+  if (to.gen == current_gen_.load(std::memory_order_relaxed)) // else peers would drop it
+    hub_->send(to.node, link::encode(f));
 }
 
 void node_links::set_generation(uint64_t gen) {
   std::lock_guard lock(mu_);
   gen_ = gen;
+  current_gen_ = gen;
   for (auto& [_, p] : proxies_)
     caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
   proxies_.clear();
+  targets_.clear();
   local_.clear();
   for (auto it = early_.begin(); it != early_.end();) {
     auto& v = it->second;

@@ -3,6 +3,7 @@
 /// local instances, sent as if from the remote sender's proxy so credit finds its way back.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -34,6 +35,15 @@ using ctl_atom = caf::atom_constant<caf::atom("ctl")>;
 /// Where checkpoint control frames go on a node: its coordinator, registered like an instance.
 inline const link::instance_ref coordinator_ref{"#coordinator", 0};
 
+/// A stage instance on another node as a local sender sees it: what it sends there is framed
+/// and handed to the link on the sender's own thread, without a hop through the proxy actor.
+struct remote_target {
+  std::string node;
+  link::instance_ref ref;
+  uint64_t gen = 0; ///< what its frames are stamped with
+};
+using remote_ptr = std::shared_ptr<const remote_target>;
+
 class node_links {
 public:
   /// `in_flight` counts the records queued on this node: what leaves is subtracted, what
@@ -51,6 +61,16 @@ public:
   /// The proxy of instance `ref` on `node` for generation `gen`: its frames are stamped with
   /// `gen` (made once while `gen` is current; a throwaway whose frames peers drop otherwise).
   caf::actor proxy(const std::string& node, const link::instance_ref& ref, uint64_t gen);
+
+  /// The target `proxy` stands for, or null when it is not one of this generation's proxies
+  /// (a local actor, or a proxy of a generation that is over).
+  remote_ptr remote_of(const caf::actor& proxy) const;
+  /// What a proxy does, done by the caller: frame it and hand it to the link (dropped when
+  /// `to` belongs to a generation that is over).
+  void send_hello(const remote_target& to, uint32_t channel, uint32_t edge, uint32_t dest, const std::string& stage,
+                  uint32_t index);
+  void send_elem(const remote_target& to, uint32_t channel, flow::element e);
+  void send_credit(const remote_target& to, uint32_t edge, uint32_t dest, uint32_t n);
 
   /// A local instance of generation `gen` is up: frames for it are delivered (those that came
   /// early, now, in order). Ignored once `gen` is no longer current. The coordinator registers
@@ -72,6 +92,7 @@ public:
   link::hub::counters stats() const { return hub_ ? hub_->stats() : link::hub::counters{}; }
 
 private:
+  void send(const remote_target& to, const link::frame& f); ///< dropped once `to`'s generation is over
   void on_receive(const std::string& peer, link::hub::received m);
   void deliver(const std::string& peer, link::frame& f, const caf::actor& to); ///< holds mu_
   caf::actor proxy_locked(const std::string& node, const link::instance_ref& ref, uint64_t gen);
@@ -81,10 +102,12 @@ private:
   std::unique_ptr<link::hub> hub_;
   mutable std::mutex mu_;
   std::map<std::pair<std::string, link::instance_ref>, caf::actor> proxies_;
+  std::map<caf::actor_addr, remote_ptr> targets_; ///< this generation's proxies by address
   std::map<link::instance_ref, caf::actor> local_;
   std::map<link::instance_ref, std::vector<std::pair<std::string, link::frame>>> early_;
   caf::actor member_;
   uint64_t gen_ = 0;
+  std::atomic<uint64_t> current_gen_{0}; ///< gen_, read by senders without the lock
   uint64_t refused_ = 0;
   uint64_t stale_ = 0; ///< frames of an older generation, dropped
 };

@@ -57,15 +57,21 @@ public:
     if (ended_)
       return {}; // the replay failed the stage
     for (size_t k = 0; k < setup_.outputs.size(); ++k)
-      for (size_t d = 0; d < setup_.outputs[k].dest.size(); ++d)
-        send(setup_.outputs[k].dest[d], hello_atom::value, setup_.outputs[k].dest_channel[d],
-             static_cast<uint32_t>(k), static_cast<uint32_t>(d), cfg_.name, setup_.index);
+      for (size_t d = 0; d < setup_.outputs[k].dest.size(); ++d) {
+        auto& w = setup_.outputs[k];
+        auto channel = w.dest_channel[d], edge = static_cast<uint32_t>(k), dest = static_cast<uint32_t>(d);
+        if (w.remote[d])
+          setup_.links->send_hello(*w.remote[d], channel, edge, dest, cfg_.name, setup_.index);
+        else
+          send(w.dest[d], hello_atom::value, channel, edge, dest, cfg_.name, setup_.index);
+      }
     if (is_source_ && edges_.empty())
       schedule_pull(); // a source nobody reads still runs (counts, side effects)
     return {
       [=](hello_atom, uint32_t channel, uint32_t edge, uint32_t dest, const std::string&, uint32_t) {
-        upstream_.at(channel) = {caf::actor_cast<caf::actor>(current_sender()), edge, dest};
-        send(upstream_[channel].who, credit_atom::value, edge, dest, setup_.prep->pipeline.credits);
+        auto who = caf::actor_cast<caf::actor>(current_sender());
+        upstream_.at(channel) = {who, edge, dest, setup_.links ? setup_.links->remote_of(who) : nullptr};
+        send_credit(upstream_[channel], setup_.prep->pipeline.credits);
       },
       [=](elem_atom, uint32_t channel, element& e) {
         inputs_.push(channel, std::move(e));
@@ -127,13 +133,24 @@ private:
     caf::actor who;
     uint32_t edge = 0;
     uint32_t dest = 0;
+    remote_ptr remote; ///< on another node: credit goes straight to the link
   };
+
+  void send_credit(const upstream& up, uint32_t n) {
+    if (up.remote)
+      setup_.links->send_credit(*up.remote, up.edge, up.dest, n);
+    else
+      send(up.who, credit_atom::value, up.edge, up.dest, n);
+  }
 
   void drain() {
     for (size_t k = 0; k < edges_.size(); ++k) {
       auto& w = setup_.outputs[k];
       edges_[k]->drain([&](size_t d, element&& e) {
-        send(w.dest[d], elem_atom::value, w.dest_channel[d], std::move(e));
+        if (w.remote[d]) // framed and sent from this thread: no hop through the proxy actor
+          setup_.links->send_elem(*w.remote[d], w.dest_channel[d], std::move(e));
+        else
+          send(w.dest[d], elem_atom::value, w.dest_channel[d], std::move(e));
       });
     }
   }
@@ -171,8 +188,7 @@ private:
       work_replay_ = false; // the replayed batch came from the store, not from upstream credit
       return next_replay();
     }
-    auto& up = upstream_[work_channel_];
-    send(up.who, credit_atom::value, up.edge, up.dest, uint32_t{1});
+    send_credit(upstream_[work_channel_], 1);
     return true;
   }
 

@@ -7,6 +7,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/links.hpp"
 #include "actors/messages.hpp"
 #include "flow/gauge.hpp"
 #include "plugin/instance.hpp"
@@ -20,6 +21,7 @@ struct edge_wiring {
   size_t plan_edge = 0;
   std::vector<caf::actor> dest;        ///< one per destination instance
   std::vector<uint32_t> dest_channel;  ///< channel index at that destination
+  std::vector<remote_ptr> remote;      ///< per destination: on another node, else null
 };
 
 struct stage_setup {
@@ -33,6 +35,7 @@ struct stage_setup {
   std::vector<edge_wiring> outputs;
   caf::actor supervisor;
   caf::actor coordinator;
+  node_links* links = nullptr; ///< several nodes: what goes to another node is sent through these
   flow::gauge* in_flight = nullptr;
   std::optional<state::instance_state> restored; ///< the last committed snapshot
   bool checkpoints = false;                      ///< the coordinator runs epochs

@@ -98,6 +98,7 @@ void spawn_all(self_ptr self) {
       setup.options = prep.options[s];
       setup.supervisor = caf::actor_cast<caf::actor>(self);
       setup.in_flight = a.in_flight;
+      setup.links = a.links;
       setup.coordinator = st.coordinator;
       setup.checkpoints = a.checkpoints->store != nullptr;
       setup.store = a.checkpoints->store;
@@ -110,6 +111,7 @@ void spawn_all(self_ptr self) {
         w.plan_edge = e;
         for (auto d : ed.destinations(i, to.parallelism)) {
           w.dest.push_back(spawned[static_cast<size_t>(ed.to)][d]);
+          w.remote.push_back(a.links ? a.links->remote_of(w.dest.back()) : nullptr);
           w.dest_channel.push_back(static_cast<uint32_t>(pl.channel_of(e, i, d)));
         }
         setup.outputs.push_back(std::move(w));
