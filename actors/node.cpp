@@ -92,6 +92,7 @@ int run_node(plan::prepared& prep, const run_options& opts) {
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGHUP);
+  sigaddset(&set, SIGUSR2); // the node's own "done": wakes the signal thread at once
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 
   // Checkpoints: recover to the last committed epoch before anything starts.
@@ -209,6 +210,7 @@ int run_node(plan::prepared& prep, const run_options& opts) {
     if (links)
       links->drain();
     done = true;
+    pthread_kill(signals.native_handle(), SIGUSR2); // else it would sleep out its tick
     signals.join();
   }
   return code;

@@ -134,7 +134,19 @@ private:
     uint32_t edge = 0;
     uint32_t dest = 0;
     remote_ptr remote; ///< on another node: credit goes straight to the link
+    uint32_t owed = 0; ///< batches taken but not yet credited back
   };
+
+  /// One more batch from `up` is through. Credit goes back in groups of half the window (one
+  /// message, one frame on a link, instead of one per batch); less than a window is ever held
+  /// back, so an upstream whose batches are all through always has credit left.
+  void batch_through(upstream& up) {
+    auto group = std::max<uint32_t>(1, (setup_.prep->pipeline.credits + 1) / 2);
+    if (++up.owed >= group) {
+      send_credit(up, up.owed);
+      up.owed = 0;
+    }
+  }
 
   void send_credit(const upstream& up, uint32_t n) {
     if (up.remote)
@@ -188,7 +200,7 @@ private:
       work_replay_ = false; // the replayed batch came from the store, not from upstream credit
       return next_replay();
     }
-    send_credit(upstream_[work_channel_], 1);
+    batch_through(upstream_[work_channel_]);
     return true;
   }
 

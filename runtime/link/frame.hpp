@@ -13,7 +13,7 @@
 namespace sluice::link {
 
 /// Frame format version; a peer speaking another is refused with both versions named.
-inline constexpr uint32_t frame_version = 2;
+inline constexpr uint32_t frame_version = 3;
 
 /// A stage instance somewhere in the pipeline.
 struct instance_ref {

@@ -89,6 +89,43 @@ BOOST_AUTO_TEST_CASE(a_received_frame_is_adopted_by_its_batch_which_keeps_it_ali
   BOOST_TEST(alive.expired());
 }
 
+BOOST_AUTO_TEST_CASE(columns_every_record_shares_travel_once_and_come_back_for_every_record) {
+  auto encoded = [](bool shared) {
+    auto b = std::make_shared<flow::batch>();
+    std::string row = R"({"id":7})", key = "kk";
+    for (uint32_t i = 0; i < 100; ++i) {
+      sluice_record r{};
+      r.data = row.data();
+      r.size = row.size();
+      r.key = shared ? nullptr : key.data();
+      r.key_size = shared ? 0 : 1 + i % 2;
+      r.event_time_ns = shared ? SLUICE_NO_TIME : i;
+      r.position.source = "read";
+      r.position.partition = shared ? 3 : i;
+      r.position.offset = 1000u + i;
+      b->append(r);
+    }
+    b->seal();
+    frame f;
+    f.kind = frame_kind::element;
+    f.elem = flow::element::of(b);
+    return link::encode(f);
+  };
+  auto shared = encoded(true), varied = encoded(false);
+  BOOST_TEST(varied.size() - shared.size() >= 99u * (4 + 8 + 4), "key sizes, times and partitions sent once");
+  auto back = link::decode(shared);
+  BOOST_TEST_REQUIRE(static_cast<bool>(back), (back ? std::string{} : back.message()));
+  auto& b = *back->elem.data;
+  BOOST_TEST_REQUIRE(b.size() == 100u);
+  for (size_t i = 0; i < 100; ++i) {
+    BOOST_TEST(b[i].key == nullptr);
+    BOOST_TEST(b[i].event_time_ns == SLUICE_NO_TIME);
+    BOOST_TEST(std::string(b[i].position.source) == "read");
+    BOOST_TEST(b[i].position.partition == 3u);
+    BOOST_TEST(b[i].position.offset == 1000u + i);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(control_and_credit_frames_keep_their_fields) {
   frame f;
   f.kind = frame_kind::element;
