@@ -78,7 +78,7 @@ struct pipeline {
   uint32_t retain = 2;                                                   ///< copies kept
   std::string coordinator;
   uint32_t batch_size = 512; ///< records per batch
-  uint32_t credits = 4;      ///< batches in flight per input channel
+  uint32_t credits = 8;      ///< batches in flight per input channel
   bool watch_plugins = true; ///< reload a stage when its plugin file is replaced (needs state_dir)
   int64_t peer_timeout_ns = int64_t{5} * 1000000000; ///< several nodes: silence after which a node is lost
   std::map<std::string, node_config> nodes;

@@ -16,10 +16,10 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 def config(w, out, placed, port, credits, batch_size):
-    batch = f"batch_size = {batch_size}\n" if batch_size else ""
+    batch = (f"batch_size = {batch_size}\n" if batch_size else "") + (f"credits = {credits}\n" if credits else "")
     nodes = "".join(f'[nodes.{n}]\naddress = "tcp://127.0.0.1:{port + i}"\n' for i, n in enumerate("abc"))
     place = (lambda n: f'node = "{n}"\n') if placed else (lambda n: "")
-    return (f'[pipeline]\nname = "w1-nodes"\ncredits = {credits}\n{batch}\n' + (nodes + "\n" if placed else "") +
+    return (f'[pipeline]\nname = "w1-nodes"\n{batch}\n' + (nodes + "\n" if placed else "") +
             f'[[stage]]\nname = "read"\nplugin = "file-source"\npath = "{w}/w1.ndjson"\n{place("a")}\n'
             f'[[stage]]\nname = "active"\nplugin = "filter"\ninputs = ["read"]\nwhere = \'status == "active"\'\n'
             f'{place("b")}\n'
@@ -63,7 +63,7 @@ def main():
     ap.add_argument("--events", type=int, default=2_000_000)
     ap.add_argument("--build-dir", default=os.path.join(REPO, "build"))
     ap.add_argument("--workdir", default="/tmp/sluice-bench-nodes")
-    ap.add_argument("--credits", type=int, default=4, help="[pipeline] credits for both runs")
+    ap.add_argument("--credits", type=int, default=0, help="[pipeline] credits for both runs (0: default)")
     ap.add_argument("--threads", type=int, default=0, help="`sluice run --threads` of each node (0: one per core)")
     ap.add_argument("--batch-size", type=int, default=0, help="[pipeline] batch_size for both runs (0: default)")
     ap.add_argument("--repeat", type=int, default=5, help="runs of each, alternating; medians are reported")

@@ -92,7 +92,7 @@ plugin = "generator"
   BOOST_TEST(p.retain_interval_ns == std::optional<int64_t>{60000000000});
   BOOST_TEST(p.retain == 2u);
   BOOST_TEST(p.batch_size == 512u);
-  BOOST_TEST(p.credits == 4u);
+  BOOST_TEST(p.credits == 8u);
   BOOST_TEST(p.nodes.empty());
   BOOST_TEST(p.coordinator == "local");
   BOOST_TEST(p.node == "local");
