@@ -41,6 +41,8 @@ struct member_state {
   bool finishing = false; ///< leader: exit sent; waiting for every bye
   bool local_done = false;
   bool aborted = false;   ///< follower: a local stage failed; says so on every tick until rolled back
+  uint64_t broken = 0;    ///< follower: frames of generations up to this were lost on a link
+  bool again = false;     ///< leader: the generation being prepared is already damaged
   int64_t epoch = 0;      ///< the checkpoint of the generation
   restored_states states;
   std::map<std::string, peer> peers;
@@ -112,10 +114,10 @@ bool roll_back_store(self_ptr self, int64_t epoch) {
 // ---- leader ----------------------------------------------------------------------------
 
 /// A new generation: every instance everywhere stops; all go back to the committed checkpoint.
-void new_generation(self_ptr self, const std::string& why) {
+void new_generation(self_ptr self, const std::string& why, uint64_t after = 0) {
   auto& st = self->state;
   auto now = static_cast<uint64_t>(std::chrono::system_clock::now().time_since_epoch().count());
-  st.gen = std::max(st.gen + 1, now); // later than any earlier leader process's, clocks permitting
+  st.gen = std::max({st.gen + 1, after + 1, now}); // later than any earlier leader process's, clocks permitting
   st.ph = phase::idle;
   st.halting = true;
   st.local_done = false;
@@ -124,6 +126,19 @@ void new_generation(self_ptr self, const std::string& why) {
   spdlog::warn("{}: every node goes back to the last committed checkpoint (generation {})", why, st.gen);
   st.a.links->set_generation(st.gen);
   self->send(st.a.supervisor, halt_atom::value);
+}
+
+/// Generation `gen` is damaged (a stage failed, or frames were lost on a link): a new one,
+/// unless the run is already past it.
+void regenerate(self_ptr self, uint64_t gen, const std::string& why) {
+  auto& st = self->state;
+  if (st.finishing || gen < st.gen)
+    return;
+  if (st.halting) {
+    st.again = true; // the one being prepared: once halted, start another
+    return;
+  }
+  new_generation(self, why, gen);
 }
 
 void maybe_go(self_ptr self) {
@@ -187,6 +202,8 @@ void leader_hears(self_ptr self, const control_msg& m) {
       return new_generation(self, "node " + m.peer + " restarted");
   }
   p.inc = m.inc;
+  if (m.op == op::abort) // its generation (or a later one, if its links lost frames of that)
+    return regenerate(self, m.gen, "a stage failed or frames were lost on node " + m.peer);
   if (st.halting)
     return;
   switch (m.op) {
@@ -207,10 +224,6 @@ void leader_hears(self_ptr self, const control_msg& m) {
         p.done = true;
         maybe_finish(self);
       }
-      return;
-    case op::abort:
-      if (m.gen == st.gen && st.ph == phase::running)
-        new_generation(self, "a stage failed on node " + m.peer);
       return;
     case op::done:
       if (m.gen == st.gen) {
@@ -250,8 +263,8 @@ void leader_tick(self_ptr self) {
 void status(self_ptr self) {
   auto& st = self->state;
   send(self, st.a.leader, op::status, st.epoch, static_cast<uint32_t>(st.halting ? phase::idle : st.ph));
-  if (st.aborted)
-    send(self, st.a.leader, op::abort); // until the leader answers with a new generation
+  if (st.aborted) // until the leader answers with a new generation, after any damaged one
+    st.a.links->send_control(st.a.leader, op::abort, std::max(st.gen, st.broken), 0, st.inc);
 }
 
 void follower_hears(self_ptr self, const control_msg& m) {
@@ -264,7 +277,7 @@ void follower_hears(self_ptr self, const control_msg& m) {
       st.epoch = m.epoch;
       st.ph = phase::idle;
       st.halting = true;
-      st.aborted = false;
+      st.aborted = st.aborted && m.gen <= st.broken;
       st.a.links->set_generation(st.gen);
       spdlog::info("node {}: generation {} from checkpoint {}", st.a.self, st.gen, st.epoch);
       self->send(st.a.supervisor, halt_atom::value);
@@ -330,6 +343,10 @@ caf::behavior member(self_ptr self, member_args a) {
       if (!st.halting)
         return;
       st.halting = false;
+      if (leading(self) && st.again) {
+        st.again = false;
+        return new_generation(self, "frames of the generation being prepared were lost");
+      }
       if (leading(self))
         st.epoch = st.a.store ? st.a.store->committed_epoch() : 0;
       if (!roll_back_store(self, st.epoch))
@@ -352,6 +369,15 @@ caf::behavior member(self_ptr self, member_args a) {
       send(self, st.a.leader, op::abort);
       st.aborted = true;
       st.ph = phase::idle; // the leader answers with a new generation
+    },
+    [=](broken_atom, const std::string& peer, uint64_t gen) {
+      auto& st = self->state;
+      if (leading(self))
+        return regenerate(self, gen, "frames from node " + peer + " were lost on the link");
+      st.broken = std::max({st.broken, gen, st.gen});
+      st.aborted = true;
+      st.ph = phase::idle;
+      status(self); // says abort at once
     },
     [=](ended_all_atom) {
       auto& st = self->state;

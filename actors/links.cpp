@@ -50,6 +50,8 @@ node_links::~node_links() {
   std::lock_guard lock(mu_);
   if (stale_ > 0)
     spdlog::info("link: dropped {} frame(s) of earlier generations (in flight when the pipeline rolled back)", stale_);
+  if (after_loss_ > 0)
+    spdlog::info("link: dropped {} frame(s) that came after lost ones (their generation was redone)", after_loss_);
   for (auto& [_, p] : proxies_)
     caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
 }
@@ -135,6 +137,7 @@ void node_links::set_generation(uint64_t gen) {
   std::lock_guard lock(mu_);
   gen_ = gen;
   current_gen_ = gen;
+  hub_->set_tag(gen);
   for (auto& [_, p] : proxies_)
     caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
   proxies_.clear();
@@ -191,6 +194,15 @@ void node_links::add_local(const link::instance_ref& ref, const caf::actor& a, u
 void node_links::send(const std::string& node, const link::frame& f) { hub_->send(node, link::encode(f)); }
 
 void node_links::on_receive(const std::string& peer, link::hub::received m) {
+  if (m.after_loss) {
+    std::lock_guard lock(mu_);
+    auto& b = broken_[peer];
+    b = std::max(b, m.tag); // the sender's generation when it sent this: no lost frame is later
+    if (b >= gen_ && member_) // the current generation (or a later one) has a gap: roll back
+      caf::anon_send(member_, broken_atom::value, peer, b);
+  }
+  if (m.bytes.empty())
+    return; // a keepalive that told of a loss
   auto f = link::decode(m.bytes, std::move(m.owner)); // batches keep the frame: no copy
   if (!f) {
     if (++refused_ <= 5)
@@ -201,6 +213,8 @@ void node_links::on_receive(const std::string& peer, link::hub::received m) {
   if (f->kind == link::frame_kind::control && !link::for_coordinator(f->op)) {
     if (member_) // membership: whatever the generation
       deliver(peer, *f, member_);
+  } else if (auto b = broken_.find(peer); b != broken_.end() && f->gen <= b->second) {
+    ++after_loss_; // behind a gap: the whole generation is redone
   } else if (f->gen < gen_) {
     ++stale_; // the old generation's instances are gone
   } else if (auto it = local_.find(f->to); it != local_.end() && f->gen == gen_) {

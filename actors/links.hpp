@@ -32,6 +32,10 @@ struct control_msg {
 /// What carries a control_msg: (ctl, control_msg).
 using ctl_atom = caf::atom_constant<caf::atom("ctl")>;
 
+/// To the member actor: frames from `peer` were lost on the link; every generation up to `gen`
+/// is damaged there (broken, peer, gen).
+using broken_atom = caf::atom_constant<caf::atom("broken")>;
+
 /// Where checkpoint control frames go on a node: its coordinator, registered like an instance.
 inline const link::instance_ref coordinator_ref{"#coordinator", 0};
 
@@ -110,6 +114,10 @@ private:
   std::atomic<uint64_t> current_gen_{0}; ///< gen_, read by senders without the lock
   uint64_t refused_ = 0;
   uint64_t stale_ = 0; ///< frames of an older generation, dropped
+  /// Per peer: frames of generations up to this one were lost on its link, so the rest of
+  /// them are dropped too (what arrives is a prefix of what was sent, never a stream with a gap).
+  std::map<std::string, uint64_t> broken_;
+  uint64_t after_loss_ = 0; ///< frames dropped for that
 };
 
 } // namespace sluice::actors

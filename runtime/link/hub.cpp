@@ -2,12 +2,19 @@
 // DEALER per peer, whose routing id is this node's name, connects to the peer's ROUTER. So a
 // message from a to b leaves a's DEALER "b" and arrives at b's ROUTER tagged "a". ZMTP
 // heartbeats find a dead peer; ZeroMQ reconnects by itself.
+//
+// Every message is two parts: a header (sender incarnation, sequence number on this link, tag;
+// three little-endian u64) and the body. An empty body is a probe: sent whenever a DEALER
+// (re)connects, so a peer learns of messages lost with the old connection even when nothing
+// else follows them.
 #include "link/hub.hpp"
 
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <mutex>
+#include <random>
 #include <vector>
 
 #include <spdlog/spdlog.h>
@@ -20,15 +27,36 @@ struct hub::impl {
   struct dealer {
     std::mutex mu;
     zmq::socket_t socket;
+    uint64_t seq = 0; ///< of the last message sent
   };
+  /// What this node last heard on the link from a peer.
+  struct inbound {
+    uint64_t incarnation = 0;
+    uint64_t next = 1; ///< the sequence number due
+  };
+  std::map<std::string, inbound> heard; // hub thread only
   zmq::context_t ctx{1};
   zmq::socket_t router{ctx, zmq::socket_type::router};
   std::map<std::string, std::unique_ptr<dealer>> dealers; // fixed once started
+  std::map<std::string, zmq::socket_t> monitors;           // per dealer: its connection events
+
+  /// Header (numbered in the order messages enter the socket), then `body`.
+  static void send_numbered(const std::string& peer, dealer& d, zmq::message_t& body, uint64_t incarnation,
+                            const std::atomic<uint64_t>& tag);
 };
+
+namespace {
+
+constexpr size_t header_size = 3 * sizeof(uint64_t);
+
+} // namespace
 
 hub::hub(std::string self, std::string bind, std::map<std::string, std::string> peers, receive_fn on_receive)
   : self_(std::move(self)), bind_(std::move(bind)), peers_(std::move(peers)), on_receive_(std::move(on_receive)),
-    impl_(std::make_unique<impl>()) {}
+    impl_(std::make_unique<impl>()) {
+  std::random_device rd;
+  incarnation_ = (static_cast<uint64_t>(rd()) << 32 | rd()) | 1; // never 0
+}
 
 hub::~hub() {
   stop_ = true;
@@ -42,6 +70,8 @@ hub::~hub() {
     std::lock_guard lock(d->mu);
     d->socket.set(zmq::sockopt::linger, 2000); // a peer that is up gets the last frames (end of stream)
   }
+  for (auto& [_, m] : impl_->monitors)
+    m.set(zmq::sockopt::linger, 0);
   impl_->router.set(zmq::sockopt::linger, 0);
   if (wake_fd_ >= 0)
     ::close(wake_fd_);
@@ -64,6 +94,12 @@ status hub::start() {
       d.set(zmq::sockopt::heartbeat_timeout, 5000);
       d.set(zmq::sockopt::reconnect_ivl, 10); // a peer starting a moment later is reached at once
       d.set(zmq::sockopt::reconnect_ivl_max, 2000);
+      auto events = "inproc://sluice-link-events-" + name;
+      if (zmq_socket_monitor(d.handle(), events.c_str(), ZMQ_EVENT_CONNECTED) != 0)
+        throw zmq::error_t{};
+      zmq::socket_t m{impl_->ctx, zmq::socket_type::pair};
+      m.connect(events);
+      impl_->monitors.emplace(name, std::move(m));
       d.connect(address);
       auto& slot = impl_->dealers[name] = std::make_unique<impl::dealer>();
       slot->socket = std::move(d);
@@ -93,12 +129,70 @@ void hub::send(const std::string& peer, std::string bytes) {
     auto* owned = new std::string(std::move(bytes)); // ZeroMQ frees it once sent: no copy
     m.rebuild(owned->data(), owned->size(), [](void*, void* hint) { delete static_cast<std::string*>(hint); }, owned);
   }
+  impl::send_numbered(peer, *d->second, m, incarnation_, tag_);
+}
+
+void hub::set_tag(uint64_t tag) {
+  for (auto t = tag_.load(); t < tag && !tag_.compare_exchange_weak(t, tag);) {
+  }
+}
+
+void hub::impl::send_numbered(const std::string& peer, dealer& d, zmq::message_t& body, uint64_t incarnation,
+                              const std::atomic<uint64_t>& tag) {
   try {
-    std::lock_guard lock(d->second->mu);
-    d->second->socket.send(m, zmq::send_flags::none); // never blocks: no high-water mark, credits bound it
+    std::lock_guard lock(d.mu);
+    uint64_t header[3] = {incarnation, ++d.seq, tag.load()};
+    d.socket.send(zmq::buffer(header, header_size), zmq::send_flags::sndmore);
+    d.socket.send(body, zmq::send_flags::none); // never blocks: no high-water mark, credits bound it
   } catch (const zmq::error_t& e) {
     spdlog::error("link: sending to node {}: {}", peer, e.what());
   }
+}
+
+void hub::on_connection_event(const std::string& peer) {
+  auto& m = impl_->monitors.at(peer);
+  zmq::message_t event, address;
+  if (!m.recv(event, zmq::recv_flags::dontwait) || !event.more() || !m.recv(address, zmq::recv_flags::none))
+    return;
+  uint16_t what;
+  std::memcpy(&what, event.data(), sizeof what);
+  if (what == ZMQ_EVENT_CONNECTED) { // a probe: shows the peer any gap the old connection left
+    zmq::message_t empty;
+    impl::send_numbered(peer, *impl_->dealers.at(peer), empty, incarnation_, tag_);
+  }
+}
+
+void hub::receive() {
+  zmq::message_t id, header;
+  if (!impl_->router.recv(id, zmq::recv_flags::dontwait))
+    return;
+  auto body = std::make_shared<zmq::message_t>(); // what was decoded from it may keep it
+  bool complete = id.more() && impl_->router.recv(header, zmq::recv_flags::none) && header.more() &&
+                  impl_->router.recv(*body, zmq::recv_flags::none) && !body->more();
+  auto peer = id.to_string();
+  if (!complete || header.size() != header_size) {
+    for (zmq::message_t rest; body->more() && impl_->router.recv(rest, zmq::recv_flags::none);)
+      *body = std::move(rest); // the parts that follow belong to this message
+    if (++refused_ <= 5)
+      spdlog::error("link: refused a message from {}: not a header and a body (an old sluice?)", peer);
+    return;
+  }
+  uint64_t h[3];
+  std::memcpy(h, header.data(), header_size);
+  auto& in = impl_->heard[peer];
+  // A number out of turn, or a new sender process not starting at 1, means messages were lost.
+  bool loss = in.incarnation == h[0] ? h[1] != in.next : h[1] != 1;
+  if (loss)
+    spdlog::warn("link: messages from node {} were lost (got number {}, expected {}{})", peer, h[1],
+                 in.incarnation == h[0] ? in.next : 1, in.incarnation == h[0] ? "" : " of a new process");
+  in.incarnation = h[0];
+  in.next = h[1] + 1;
+  frames_in_ += 1;
+  bytes_in_ += body->size();
+  if (body->size() == 0 && !loss)
+    return; // a probe
+  std::string_view bytes{static_cast<const char*>(body->data()), body->size()};
+  on_receive_(peer, received{bytes, std::move(body), loss, h[2]});
 }
 
 hub::counters hub::stats() const {
@@ -107,21 +201,20 @@ hub::counters hub::stats() const {
 
 void hub::run() {
   std::vector<zmq::pollitem_t> items{{impl_->router.handle(), 0, ZMQ_POLLIN, 0}, {nullptr, wake_fd_, ZMQ_POLLIN, 0}};
+  std::vector<std::string> monitored;
+  for (auto& [peer, m] : impl_->monitors) {
+    items.push_back({m.handle(), 0, ZMQ_POLLIN, 0});
+    monitored.push_back(peer);
+  }
   while (!stop_) {
     try {
       zmq::poll(items, std::chrono::milliseconds{100});
-      while (items[0].revents & ZMQ_POLLIN) {
-        zmq::message_t id;
-        if (!impl_->router.recv(id, zmq::recv_flags::dontwait))
-          break;
-        auto body = std::make_shared<zmq::message_t>(); // what was decoded from it may keep it
-        if (!id.more() || !impl_->router.recv(*body, zmq::recv_flags::none))
-          continue;
-        frames_in_ += 1;
-        bytes_in_ += body->size();
-        std::string_view bytes{static_cast<const char*>(body->data()), body->size()};
-        on_receive_(id.to_string(), received{bytes, std::move(body)});
-      }
+      if (items[0].revents & ZMQ_POLLIN)
+        while (impl_->router.get(zmq::sockopt::events) & ZMQ_POLLIN)
+          receive();
+      for (size_t i = 0; i < monitored.size(); ++i)
+        if (items[2 + i].revents & ZMQ_POLLIN)
+          on_connection_event(monitored[i]);
     } catch (const zmq::error_t& e) {
       if (e.num() != EINTR)
         spdlog::error("link: {}", e.what());

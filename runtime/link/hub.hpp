@@ -2,6 +2,11 @@
 /// is multiplexed there. One thread receives; `send` may be called from any thread and hands
 /// the bytes to ZeroMQ at once (no hop through the hub's thread).
 /// The API names no ZeroMQ type (hub.cpp is the only user of ZeroMQ).
+///
+/// ZeroMQ reconnects by itself, but what sat in a broken connection's buffers is gone while
+/// what was still queued goes out on the new one: a peer may see a gap. So every message is
+/// numbered per link, and every (re)connection sends an empty probe; the first message after
+/// a gap (a probe included) arrives marked `after_loss`.
 #pragma once
 
 #include <atomic>
@@ -22,8 +27,10 @@ public:
   /// One message as it arrived: `bytes` stay valid while `owner` (or a copy of it) lives,
   /// so a decoded batch can keep pointing into them instead of copying.
   struct received {
-    std::string_view bytes;
+    std::string_view bytes; ///< empty: a probe (only ever delivered after a loss)
     std::shared_ptr<const void> owner;
+    bool after_loss = false; ///< messages the peer sent before this one never arrived
+    uint64_t tag = 0;        ///< the sender's tag when it sent this (see set_tag)
   };
   /// Called on the hub's thread for every message a peer sent (`peer` is its node name).
   using receive_fn = std::function<void(const std::string& peer, received message)>;
@@ -40,6 +47,9 @@ public:
   /// and reconnects by itself. Only after start(); callers on several threads are serialised
   /// per peer, so each peer gets every caller's messages in the order of the calls.
   void send(const std::string& peer, std::string bytes);
+  /// Stamped on every message sent from now on; never lowered. The node's generation: a
+  /// message's tag is at least the generation of anything sent before it on its link.
+  void set_tag(uint64_t tag);
 
   struct counters {
     uint64_t frames_out = 0, bytes_out = 0, frames_in = 0, bytes_in = 0;
@@ -49,16 +59,21 @@ public:
 private:
   struct impl;
   void run();
+  void receive();    ///< one message, on the hub's thread
+  void on_connection_event(const std::string& peer); ///< a probe when the link to `peer` (re)connects
 
   std::string self_, bind_;
   std::map<std::string, std::string> peers_;
   receive_fn on_receive_;
   std::unique_ptr<impl> impl_;
   std::atomic<bool> started_{false};
+  std::atomic<uint64_t> tag_{0};
+  uint64_t incarnation_; ///< numbers restart at 1 in every process: the receiver tells them apart
   int wake_fd_ = -1;
   std::atomic<bool> stop_{false};
   std::thread thread_;
   std::atomic<uint64_t> frames_out_{0}, bytes_out_{0}, frames_in_{0}, bytes_in_{0};
+  uint64_t refused_ = 0; ///< hub thread
 };
 
 } // namespace sluice::link

@@ -8,6 +8,8 @@
 #include <mutex>
 #include <random>
 
+#include <zmq.hpp>
+
 #include "link/frame.hpp"
 #include "link/hub.hpp"
 
@@ -207,4 +209,42 @@ BOOST_AUTO_TEST_CASE(two_hubs_on_loopback_exchange_frames_in_order_whoever_start
   BOOST_TEST_REQUIRE(cv.wait_for(lock, std::chrono::seconds{20}, [&] { return got.size() == 100; }));
   for (int i = 0; i < 100; ++i)
     BOOST_TEST(got[static_cast<size_t>(i)] == "a:m" + std::to_string(i));
+}
+
+BOOST_AUTO_TEST_CASE(a_message_after_a_gap_in_a_links_numbers_arrives_marked_as_after_a_loss) {
+  int port = 30000 + static_cast<int>((::getpid() + 7) % 20000);
+  auto address = "tcp://127.0.0.1:" + std::to_string(port);
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::string> got; // "body/loss/tag"
+  link::hub b("b", address, {}, [&](const std::string& peer, link::hub::received m) {
+    std::lock_guard lock(mu);
+    got.push_back(peer + ":" + std::string{m.bytes} + (m.after_loss ? "/loss/" : "/ok/") + std::to_string(m.tag));
+    cv.notify_all();
+  });
+  BOOST_TEST_REQUIRE(!b.start().failed());
+  // A hand-made sender "x": header (incarnation, number, tag), then body, as hub.cpp sends them.
+  zmq::context_t ctx;
+  zmq::socket_t x{ctx, zmq::socket_type::dealer};
+  x.set(zmq::sockopt::routing_id, "x");
+  x.connect(address);
+  auto send = [&](uint64_t inc, uint64_t seq, uint64_t tag, const std::string& body) {
+    uint64_t h[3] = {inc, seq, tag};
+    x.send(zmq::buffer(h, sizeof h), zmq::send_flags::sndmore);
+    x.send(zmq::buffer(body), zmq::send_flags::none);
+  };
+  send(7, 1, 1, "one");
+  send(7, 2, 1, "two");
+  send(7, 3, 1, ""); // a probe with nothing lost: not delivered
+  send(7, 5, 2, "five"); // 4 never came
+  send(7, 7, 3, "");     // a probe after a gap: delivered, empty
+  send(9, 4, 3, "new");  // a new process whose first messages are gone
+  send(11, 1, 3, "fresh"); // a new process from its start
+  x.send(zmq::str_buffer("no header"), zmq::send_flags::none); // refused, never a crash
+  send(11, 2, 4, "last");
+  std::unique_lock lock(mu);
+  BOOST_TEST_REQUIRE(cv.wait_for(lock, std::chrono::seconds{20}, [&] { return got.size() >= 7; }));
+  std::vector<std::string> want{"x:one/ok/1",  "x:two/ok/1",    "x:five/loss/2", "x:/loss/3",
+                                "x:new/loss/3", "x:fresh/ok/3", "x:last/ok/4"};
+  BOOST_TEST(got == want, boost::test_tools::per_element());
 }
