@@ -94,6 +94,9 @@ status hub::start() {
       d.set(zmq::sockopt::heartbeat_timeout, 5000);
       d.set(zmq::sockopt::reconnect_ivl, 10); // a peer starting a moment later is reached at once
       d.set(zmq::sockopt::reconnect_ivl_max, 2000);
+      // A connect the network swallows (a cut link drops the SYN) is given up after a second
+      // and tried again, instead of waiting out the kernel's SYN backoff once the link is back.
+      d.set(zmq::sockopt::connect_timeout, 1000);
       auto events = "inproc://sluice-link-events-" + name;
       if (zmq_socket_monitor(d.handle(), events.c_str(), ZMQ_EVENT_CONNECTED) != 0)
         throw zmq::error_t{};

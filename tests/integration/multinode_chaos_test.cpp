@@ -11,7 +11,7 @@
 #include <random>
 #include <thread>
 
-#include "support/process.hpp"
+#include "support/spread_pipeline.hpp"
 
 // Three node processes with distributed checkpoints: the source and the sinks on a, a keyed
 // filter and a keyed aggregate over b and c. SIGKILL hits a random node (the coordinator a
@@ -32,104 +32,16 @@ const int events = knob("SLUICE_CHAOS_EVENTS", 40000);
 
 std::string nodes() {
   int base = 21000 + static_cast<int>(::getpid() % 20000) * 3 % 40000;
-  std::string out;
-  for (int i = 0; i < 3; ++i)
-    out += "[nodes." + std::string(1, static_cast<char>('a' + i)) + "]\naddress = \"tcp://127.0.0.1:" +
-           std::to_string(base + i) + "\"\n";
-  return out + "\n";
+  return spread_nodes([](int) { return std::string{"127.0.0.1"}; }, base);
 }
 
 /// `placed`: on three nodes with checkpoints; else on one node without.
 std::string pipeline(const temp_dir& t, const std::string& out, bool placed, int rate) {
-  auto at = [&](const char* where) { return placed ? std::string{where} + "\n" : std::string{}; };
-  return "[pipeline]\nname = \"spread\"\nbatch_size = 100\n" +
-         (placed ? "state_dir = \"" + t / (out + "-state/${SLUICE_NODE}") + "\"\ncheckpoint_interval = \"100ms\"\n\n" +
-                     nodes()
-                 : std::string{"\n"}) +
-         "[[stage]]\nname = \"orders\"\nplugin = \"generator\"\ncount = " + std::to_string(events) +
-         "\nseed = 5\nrate = " + std::to_string(rate) + "\n" + at("node = \"a\"") +
-         "\n[[stage]]\nname = \"active\"\nplugin = \"filter\"\ninputs = [\"orders\"]\nwhere = 'status == \"active\"'\n"
-         "parallelism = 2\npartition = \"key\"\nkey = [\"id\"]\n" + at("nodes = [\"b\", \"c\"]") +
-         "\n[[stage]]\nname = \"ids\"\nplugin = \"file-sink\"\ninputs = [\"active\"]\nroll_size = 100000\npath = \"" +
-         t / (out + "/ids/part.ndjson") + "\"\n" + at("node = \"a\"") +
-         "\n[[stage]]\nname = \"agg\"\nplugin = \"aggregate\"\ninputs = [\"active\"]\ngroup_by = [\"category\"]\n"
-         "aggregations = { orders = \"count()\", total = \"sum(amount)\" }\nwindow = \"1h\"\nparallelism = 2\n"
-         "partition = \"key\"\nkey = [\"category\"]\n" + at("nodes = [\"b\", \"c\"]") +
-         "\n[[stage]]\nname = \"hourly\"\nplugin = \"file-sink\"\ninputs = [\"agg\"]\npath = \"" +
-         t / (out + "/hourly/part.ndjson") + "\"\n" + at("node = \"a\"");
+  return spread_pipeline(t, out, placed ? nodes() : std::string{}, events, rate);
 }
 
-std::string id_of(const std::string& line) {
-  auto p = line.find("\"id\":");
-  return line.substr(p + 5, line.find(',', p) - p - 5);
-}
-
-std::vector<std::string> sorted_lines(const std::string& dir) {
-  auto v = published_lines(dir);
-  std::sort(v.begin(), v.end());
-  return v;
-}
-
-/// One node process, started again after every kill.
-struct node_process {
-  std::string name;
-  std::vector<std::string> argv;
-  std::unique_ptr<child> proc;
-  void start() { proc = std::make_unique<child>(argv); }
-};
-
-/// Waits until `text` shows in the node's log (a condition, polled; fails after 60 s).
-bool wait_for_log(node_process& n, const std::string& text) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{60};
-  while (n.proc->err().find(text) == std::string::npos) {
-    if (std::chrono::steady_clock::now() > deadline)
-      return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds{20});
-  }
-  return true;
-}
-
-struct fixture {
-  temp_dir t;
-  std::map<std::string, int> ref_ids;
-  std::vector<std::string> ref_hourly;
-
-  fixture() {
-    write_file(t / "one.toml", pipeline(t, "ref", false, 0));
-    auto o = run_sluice({"run", "--config", t / "one.toml"});
-    BOOST_REQUIRE_MESSAGE(o.exit_code == 0, o.err);
-    for (auto& l : published_lines(t / "ref/ids"))
-      ref_ids[id_of(l)] += 1;
-    ref_hourly = sorted_lines(t / "ref/hourly");
-    BOOST_REQUIRE(ref_ids.size() > static_cast<size_t>(events / 4));
-    BOOST_REQUIRE(ref_hourly.size() > 10u);
-  }
-
-  std::vector<node_process> launch(const std::string& config) {
-    std::vector<node_process> ns;
-    for (auto n : {"a", "b", "c"})
-      ns.push_back({n, {sluice_bin(), "run", "--config", config, "--node", n}, nullptr});
-    for (auto& n : ns)
-      n.start();
-    return ns;
-  }
-
-  void check(const std::string& out) {
-    std::map<std::string, int> seen;
-    for (auto& l : published_lines(t / (out + "/ids")))
-      seen[id_of(l)] += 1;
-    size_t missing = 0, doubled = 0, unexpected = 0;
-    for (auto& [id, n] : ref_ids)
-      missing += seen.count(id) ? 0 : 1;
-    for (auto& [id, n] : seen) {
-      doubled += n > 1 ? 1 : 0;
-      unexpected += ref_ids.count(id) ? 0 : 1;
-    }
-    BOOST_TEST(missing == 0u);
-    BOOST_TEST(doubled == 0u);
-    BOOST_TEST(unexpected == 0u);
-    BOOST_TEST(sorted_lines(t / (out + "/hourly")) == ref_hourly, "aggregates differ from the single-node run");
-  }
+struct fixture : spread_reference {
+  fixture() : spread_reference(events) {}
 };
 
 } // namespace
