@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/links.hpp"
+#include "actors/rollback.hpp"
 
 namespace sluice::actors {
 
@@ -64,51 +65,11 @@ void quit(self_ptr self, int code) {
   self->quit();
 }
 
-/// Marks the store finished (a node started later exits 0 at once).
-bool mark_finished(self_ptr self) {
-  auto& store = self->state.a.store;
-  if (!store)
-    return true;
-  if (auto s = store->set_meta(finished_meta, "1"); s.failed()) {
-    spdlog::error("{}", s.message());
-    return false;
-  }
-  return true;
-}
+bool mark_finished(self_ptr self) { return mark_store_finished(self->state.a.store.get()); }
 
-/// Back to committed checkpoint `epoch`: a follower applies what it staged up to it (the
-/// leader committed it; this node may not have heard) and drops what came after.
 bool roll_back_store(self_ptr self, int64_t epoch) {
   auto& st = self->state;
-  st.states.by_key.clear();
-  auto& store = st.a.store;
-  if (!store)
-    return true; // no checkpoints: every generation starts over
-  auto fail = [&](const std::string& m) {
-    spdlog::error("node {}: cannot go back to checkpoint {}: {}", st.a.self, epoch, m);
-    return false;
-  };
-  if (auto mine = store->committed_epoch(); mine > epoch)
-    return fail("this node's store is at checkpoint " + std::to_string(mine) + ", after the coordinator's (was " +
-                "the coordinator's store restored from an older copy? then restore this node's too)");
-  else if (mine < epoch) {
-    auto epochs = store->epochs();
-    if (!epochs)
-      return fail(epochs.message());
-    bool staged = std::any_of(epochs->begin(), epochs->end(), [&](auto& e) { return e.epoch == epoch; });
-    if (!staged)
-      return fail("this node's store has no snapshot staged for it (its store was lost or replaced)");
-    if (auto s = store->commit(epoch); s.failed())
-      return fail(s.message());
-  }
-  if (auto s = store->drop_uncommitted(); s.failed())
-    return fail(s.message());
-  auto states = store->committed_states();
-  if (!states)
-    return fail(states.message());
-  for (auto& [key, s] : *states)
-    st.states.by_key.emplace(key, s);
-  return true;
+  return roll_back_node_store(st.a.store.get(), st.a.self, epoch, st.states);
 }
 
 // ---- leader ----------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 #include "actors/stage_actor.hpp"
 #include "actors/stage_host.hpp"
+#include "actors/upstream.hpp"
 
 #include <chrono>
 
@@ -70,8 +71,8 @@ public:
     return {
       [=](hello_atom, uint32_t channel, uint32_t edge, uint32_t dest, const std::string&, uint32_t) {
         auto who = caf::actor_cast<caf::actor>(current_sender());
-        upstream_.at(channel) = {who, edge, dest, setup_.links ? setup_.links->remote_of(who) : nullptr};
-        send_credit(upstream_[channel], setup_.prep->pipeline.credits);
+        upstream_.at(channel) = upstream{who, edge, dest, setup_.links};
+        upstream_[channel].credit(this, setup_.prep->pipeline.credits);
       },
       [=](elem_atom, uint32_t channel, element& e) {
         inputs_.push(channel, std::move(e));
@@ -129,32 +130,6 @@ public:
   }
 
 private:
-  struct upstream {
-    caf::actor who;
-    uint32_t edge = 0;
-    uint32_t dest = 0;
-    remote_ptr remote; ///< on another node: credit goes straight to the link
-    uint32_t owed = 0; ///< batches taken but not yet credited back
-  };
-
-  /// One more batch from `up` is through. Credit goes back in groups of half the window (one
-  /// message, one frame on a link, instead of one per batch); less than a window is ever held
-  /// back, so an upstream whose batches are all through always has credit left.
-  void batch_through(upstream& up) {
-    auto group = std::max<uint32_t>(1, (setup_.prep->pipeline.credits + 1) / 2);
-    if (++up.owed >= group) {
-      send_credit(up, up.owed);
-      up.owed = 0;
-    }
-  }
-
-  void send_credit(const upstream& up, uint32_t n) {
-    if (up.remote)
-      setup_.links->send_credit(*up.remote, up.edge, up.dest, n);
-    else
-      send(up.who, credit_atom::value, up.edge, up.dest, n);
-  }
-
   void drain() {
     for (size_t k = 0; k < edges_.size(); ++k) {
       auto& w = setup_.outputs[k];
@@ -200,7 +175,7 @@ private:
       work_replay_ = false; // the replayed batch came from the store, not from upstream credit
       return next_replay();
     }
-    batch_through(upstream_[work_channel_]);
+    upstream_[work_channel_].through(this, setup_.prep->pipeline.credits);
     return true;
   }
 
