@@ -43,7 +43,8 @@ struct member_state {
   bool local_done = false;
   bool aborted = false;   ///< follower: a local stage failed; says so on every tick until rolled back
   uint64_t broken = 0;    ///< follower: frames of generations up to this were lost on a link
-  bool again = false;     ///< leader: the generation being prepared is already damaged
+  bool again = false;     ///< leader: the generation being prepared is already damaged...
+  uint64_t again_after = 0; ///< ...and the next must be later than this one
   int64_t epoch = 0;      ///< the checkpoint of the generation
   restored_states states;
   std::map<std::string, peer> peers;
@@ -97,6 +98,7 @@ void regenerate(self_ptr self, uint64_t gen, const std::string& why) {
     return;
   if (st.halting) {
     st.again = true; // the one being prepared: once halted, start another
+    st.again_after = std::max(st.again_after, gen);
     return;
   }
   new_generation(self, why, gen);
@@ -244,7 +246,7 @@ void follower_hears(self_ptr self, const control_msg& m) {
       self->send(st.a.supervisor, halt_atom::value);
       return;
     case op::go:
-      if (m.gen == st.gen && st.ph == phase::ready && !st.halting) {
+      if (m.gen == st.gen && st.ph == phase::ready && !st.halting && !st.aborted) {
         st.ph = phase::running;
         self->send(st.a.supervisor, go_atom::value, st.gen, st.states);
       }
@@ -306,13 +308,14 @@ caf::behavior member(self_ptr self, member_args a) {
       st.halting = false;
       if (leading(self) && st.again) {
         st.again = false;
-        return new_generation(self, "frames of the generation being prepared were lost");
+        return new_generation(self, "frames of the generation being prepared were lost", st.again_after);
       }
       if (leading(self))
         st.epoch = st.a.store ? st.a.store->committed_epoch() : 0;
       if (!roll_back_store(self, st.epoch))
         return quit(self, 1);
-      st.ph = phase::ready;
+      // A follower that knows this generation is damaged waits for the next one.
+      st.ph = st.aborted ? phase::idle : phase::ready;
       if (!leading(self))
         return status(self);
       for (auto& [name, p] : st.peers) // those that said so before the halt ended need it now
@@ -335,7 +338,9 @@ caf::behavior member(self_ptr self, member_args a) {
       auto& st = self->state;
       if (leading(self))
         return regenerate(self, gen, "frames from node " + peer + " were lost on the link");
-      st.broken = std::max({st.broken, gen, st.gen});
+      if (gen < st.gen)
+        return; // an old generation's: the rollback already redid it
+      st.broken = std::max(st.broken, gen);
       st.aborted = true;
       st.ph = phase::idle;
       status(self); // says abort at once

@@ -158,6 +158,9 @@ uint64_t node_links::generation() const {
 void node_links::set_member(const caf::actor& member) {
   std::lock_guard lock(mu_);
   member_ = member;
+  for (auto& [peer, gen] : broken_) // losses seen before the member was there (a restart's first probes)
+    if (gen >= gen_)
+      caf::anon_send(member_, broken_atom::value, peer, gen);
 }
 
 void node_links::send_control(const std::string& node, link::control_op op, uint64_t gen, int64_t epoch,

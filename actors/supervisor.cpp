@@ -37,11 +37,20 @@ struct supervisor_state {
   uint64_t gen = 0; ///< the generation running (several nodes)
   uint32_t restarts = 0;
   int64_t restart_delay_ns = 0;
+  int exit_code = 0; ///< finished: what the node exits with, once its instances are gone
   std::map<int, std::deque<clock::time_point>> failures; ///< per stage, within its window
   static inline const char* name = "sluice.supervisor";
 };
 
 using self_ptr = caf::stateful_actor<supervisor_state>*;
+/// Finished, the instances were told to exit 5 s ago: report the exit whether or not they are gone.
+using gone_atom = caf::atom_constant<caf::atom("sgone")>;
+
+/// Tells the node's main thread the exit code; the links may go now.
+void report_exit(self_ptr self) {
+  self->send(self->state.args.waiter, exit_atom::value, self->state.exit_code);
+  self->quit();
+}
 
 void finish(self_ptr self, int code) {
   auto& st = self->state;
@@ -57,8 +66,12 @@ void finish(self_ptr self, int code) {
   if (st.coordinator)
     self->send_exit(st.coordinator, caf::exit_reason::user_shutdown);
   a.checkpoints->store.reset(); // the last instance to let go closes the store
-  self->send(a.waiter, exit_atom::value, code);
-  self->quit();
+  st.exit_code = code;
+  if (a.links && !st.alive.empty()) { // they send on the links themselves: the links must outlive them
+    self->delayed_send(self, std::chrono::seconds{5}, gone_atom::value);
+    return;
+  }
+  report_exit(self);
 }
 
 /// Spawns the coordinator and every instance, consumers first, so every
@@ -232,7 +245,12 @@ caf::behavior supervisor(self_ptr self, supervisor_args a) {
   }
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& st = self->state;
-    if (st.finished || !st.alive.erase(dm.source))
+    if (st.finished) {
+      if (st.alive.erase(dm.source) && st.alive.empty())
+        report_exit(self);
+      return;
+    }
+    if (!st.alive.erase(dm.source))
       return; // an earlier incarnation
     if (st.restarting) {
       if (st.args.links)
@@ -269,6 +287,8 @@ caf::behavior supervisor(self_ptr self, supervisor_args a) {
     },
     [=](halt_atom) {
       auto& st = self->state;
+      if (st.finished)
+        return;
       st.member = caf::actor_cast<caf::actor>(self->current_sender());
       st.halt_requested = true;
       if (!st.restarting)
@@ -291,6 +311,11 @@ caf::behavior supervisor(self_ptr self, supervisor_args a) {
                    gen, p.stages.size(), st.stages.size());
     },
     [=](quit_atom, int code) { finish(self, code); },
+    [=](gone_atom) {
+      spdlog::warn("{} instance(s) still running 5 s after the node finished; exiting anyway",
+                   self->state.alive.size());
+      report_exit(self);
+    },
     [=](respawn_atom) {
       auto& st = self->state;
       if (st.finished)

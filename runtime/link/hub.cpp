@@ -180,6 +180,11 @@ void hub::receive() {
       spdlog::error("link: refused a message from {}: not a header and a body (an old sluice?)", peer);
     return;
   }
+  if (!peers_.count(peer)) { // not a node of the pipeline: e.g. the name ZeroMQ gives an old
+    if (++refused_ <= 5)    // connection a reconnected peer took over (router_handover)
+      spdlog::warn("link: dropped a message from an unknown sender {:?}", peer);
+    return; // if it was the peer's, the gap shows on its next message
+  }
   uint64_t h[3];
   std::memcpy(h, header.data(), header_size);
   auto& in = impl_->heard[peer];

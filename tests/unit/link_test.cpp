@@ -217,7 +217,8 @@ BOOST_AUTO_TEST_CASE(a_message_after_a_gap_in_a_links_numbers_arrives_marked_as_
   std::mutex mu;
   std::condition_variable cv;
   std::vector<std::string> got; // "body/loss/tag"
-  link::hub b("b", address, {}, [&](const std::string& peer, link::hub::received m) {
+  auto nowhere = "tcp://127.0.0.1:" + std::to_string(port + 1); // b's own link to x is never used here
+  link::hub b("b", address, {{"x", nowhere}}, [&](const std::string& peer, link::hub::received m) {
     std::lock_guard lock(mu);
     got.push_back(peer + ":" + std::string{m.bytes} + (m.after_loss ? "/loss/" : "/ok/") + std::to_string(m.tag));
     cv.notify_all();
@@ -242,9 +243,16 @@ BOOST_AUTO_TEST_CASE(a_message_after_a_gap_in_a_links_numbers_arrives_marked_as_
   send(11, 1, 3, "fresh"); // a new process from its start
   x.send(zmq::str_buffer("no header"), zmq::send_flags::none); // refused, never a crash
   send(11, 2, 4, "last");
+  zmq::socket_t stranger{ctx, zmq::socket_type::dealer}; // not a node of the pipeline: dropped
+  stranger.set(zmq::sockopt::routing_id, "y");
+  stranger.connect(address);
+  uint64_t h[3] = {5, 1, 1};
+  stranger.send(zmq::buffer(h, sizeof h), zmq::send_flags::sndmore);
+  stranger.send(zmq::str_buffer("from y"), zmq::send_flags::none);
+  send(11, 3, 4, "after y");
   std::unique_lock lock(mu);
-  BOOST_TEST_REQUIRE(cv.wait_for(lock, std::chrono::seconds{20}, [&] { return got.size() >= 7; }));
-  std::vector<std::string> want{"x:one/ok/1",  "x:two/ok/1",    "x:five/loss/2", "x:/loss/3",
-                                "x:new/loss/3", "x:fresh/ok/3", "x:last/ok/4"};
+  BOOST_TEST_REQUIRE(cv.wait_for(lock, std::chrono::seconds{20}, [&] { return got.size() >= 8; }));
+  std::vector<std::string> want{"x:one/ok/1",   "x:two/ok/1",   "x:five/loss/2", "x:/loss/3",
+                                "x:new/loss/3", "x:fresh/ok/3", "x:last/ok/4",   "x:after y/ok/4"};
   BOOST_TEST(got == want, boost::test_tools::per_element());
 }
