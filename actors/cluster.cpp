@@ -7,71 +7,13 @@
 
 #include <spdlog/spdlog.h>
 
-#include "actors/links.hpp"
-#include "actors/rollback.hpp"
+#include "actors/member_state.hpp"
 
 namespace sluice::actors {
 
 namespace {
 
-using clock = std::chrono::steady_clock;
-using op = link::control_op;
-using tick_atom = caf::atom_constant<caf::atom("mtick")>;
-
-/// What a follower is doing, as its status says (in the frame's `n`).
-enum class phase : uint32_t {
-  idle = 0,    ///< waiting to be told a generation, or stopping its instances
-  ready = 1,   ///< rolled back to the generation's checkpoint; waiting for go
-  running = 2, ///< its instances run
-  done = 3,    ///< every local instance has ended; waiting for exit
-};
-
-/// The leader's view of a follower.
-struct peer {
-  uint64_t inc = 0; ///< its process incarnation; 0 = not heard yet
-  bool ready = false, done = false, bye = false;
-  clock::time_point last = clock::now();
-};
-
-struct member_state {
-  member_args a;
-  uint64_t inc = 0;
-  uint64_t gen = 0;
-  phase ph = phase::idle;
-  bool halting = false;   ///< waiting for the supervisor's halted
-  bool finishing = false; ///< leader: exit sent; waiting for every bye
-  bool local_done = false;
-  bool aborted = false;   ///< follower: a local stage failed; says so on every tick until rolled back
-  uint64_t broken = 0;    ///< follower: frames of generations up to this were lost on a link
-  bool again = false;     ///< leader: the generation being prepared is already damaged...
-  uint64_t again_after = 0; ///< ...and the next must be later than this one
-  int64_t epoch = 0;      ///< the checkpoint of the generation
-  restored_states states;
-  std::map<std::string, peer> peers;
-  clock::time_point linger_until{}; ///< leader started finished: how long it answers exit
-  static inline const char* name = "sluice.member";
-};
-
-using self_ptr = caf::stateful_actor<member_state>*;
-
-bool leading(self_ptr self) { return self->state.a.self == self->state.a.leader; }
-
-void send(self_ptr self, const std::string& node, op o, int64_t epoch = 0, uint32_t n = 0) {
-  auto& st = self->state;
-  st.a.links->send_control(node, o, st.gen, epoch, st.inc, n);
-}
-
-void quit(self_ptr self, int code) {
-  self->send(self->state.a.supervisor, quit_atom::value, code);
-  self->quit();
-}
-
-bool mark_finished(self_ptr self) { return mark_store_finished(self->state.a.store.get()); }
-
-bool roll_back_store(self_ptr self, int64_t epoch) {
-  auto& st = self->state;
-  return roll_back_node_store(st.a.store.get(), st.a.self, epoch, st.states);
-}
+using namespace member_detail;
 
 // ---- leader ----------------------------------------------------------------------------
 
@@ -127,13 +69,27 @@ void maybe_finish(self_ptr self) {
   for (auto& [_, p] : st.peers)
     if (!p.done)
       return;
-  if (!mark_finished(self))
+  if (!st.stopping && !mark_finished(self)) // a stop is not a finish: started again, the nodes resume
     return quit(self, 1);
-  spdlog::info("every node has ended: the pipeline is finished");
+  spdlog::info(st.stopping ? "every node has stopped at the final checkpoint: starting the nodes again resumes from it"
+                           : "every node has ended: the pipeline is finished");
   st.finishing = true;
   st.ph = phase::done;
   for (auto& [name, _] : st.peers)
-    send(self, name, op::exit);
+    send(self, name, op::exit, 0, st.stopping);
+}
+
+/// Every node's sources stop; once the stream has ended everywhere, the nodes exit 0 without
+/// recording the pipeline finished.
+void begin_stop(self_ptr self, const std::string& node) {
+  auto& st = self->state;
+  if (st.stopping || st.finishing)
+    return;
+  st.stopping = true;
+  spdlog::info("node {} was told to stop: the sources stop on every node", node);
+  self->send(st.a.supervisor, stop_atom::value);
+  for (auto& [name, _] : st.peers)
+    send(self, name, op::stop);
 }
 
 void maybe_quit(self_ptr self) {
@@ -156,7 +112,7 @@ void leader_hears(self_ptr self, const control_msg& m) {
       p.bye = true;
       return maybe_quit(self);
     }
-    return send(self, m.peer, op::exit); // whatever it says: the pipeline is finished
+    return send(self, m.peer, op::exit, 0, st.stopping); // whatever it says: the pipeline ended
   }
   if (m.inc != 0 && p.inc != 0 && m.inc != p.inc) {
     p.inc = m.inc;
@@ -167,6 +123,8 @@ void leader_hears(self_ptr self, const control_msg& m) {
   p.inc = m.inc;
   if (m.op == op::abort) // its generation (or a later one, if its links lost frames of that)
     return regenerate(self, m.gen, "a stage failed or frames were lost on node " + m.peer);
+  if (m.op == op::status && (m.n & stop_bit))
+    begin_stop(self, m.peer);
   if (st.halting)
     return;
   switch (m.op) {
@@ -177,13 +135,13 @@ void leader_hears(self_ptr self, const control_msg& m) {
       }
       if (m.gen != st.gen)
         return send(self, m.peer, op::rollback, st.epoch);
-      if (static_cast<phase>(m.n) == phase::ready) {
+      if (static_cast<phase>(m.n & ~stop_bit) == phase::ready) {
         if (st.ph == phase::running)
           return send(self, m.peer, op::go);
         p.ready = true;
         return maybe_go(self);
       }
-      if (static_cast<phase>(m.n) == phase::done && st.ph == phase::running) { // its `done` may be lost
+      if (static_cast<phase>(m.n & ~stop_bit) == phase::done && st.ph == phase::running) { // `done` may be lost
         p.done = true;
         maybe_finish(self);
       }
@@ -207,9 +165,12 @@ void leader_tick(self_ptr self) {
       return quit(self, 0); // started finished: the nodes still waiting had their chance
     for (auto& [name, p] : st.peers)
       if (!p.bye)
-        send(self, name, op::exit);
+        send(self, name, op::exit, 0, st.stopping);
     return;
   }
+  for (auto& [name, p] : st.peers) // it may have missed it, or restarted since
+    if (st.stopping)
+      send(self, name, op::stop);
   if (st.halting)
     return;
   for (auto& [name, p] : st.peers) {
@@ -218,47 +179,6 @@ void leader_tick(self_ptr self) {
     if (st.ph == phase::running && now - p.last > st.a.peer_timeout)
       return new_generation(self, "node " + name + " is lost (no word for " +
                                     std::to_string(st.a.peer_timeout.count()) + " ms)");
-  }
-}
-
-// ---- follower --------------------------------------------------------------------------
-
-void status(self_ptr self) {
-  auto& st = self->state;
-  send(self, st.a.leader, op::status, st.epoch, static_cast<uint32_t>(st.halting ? phase::idle : st.ph));
-  if (st.aborted) // until the leader answers with a new generation, after any damaged one
-    st.a.links->send_control(st.a.leader, op::abort, std::max(st.gen, st.broken), 0, st.inc);
-}
-
-void follower_hears(self_ptr self, const control_msg& m) {
-  auto& st = self->state;
-  switch (m.op) {
-    case op::rollback:
-      if (m.gen <= st.gen)
-        return (m.gen == st.gen && !st.halting) ? status(self) : void();
-      st.gen = m.gen;
-      st.epoch = m.epoch;
-      st.ph = phase::idle;
-      st.halting = true;
-      st.aborted = st.aborted && m.gen <= st.broken;
-      st.a.links->set_generation(st.gen);
-      spdlog::info("node {}: generation {} from checkpoint {}", st.a.self, st.gen, st.epoch);
-      self->send(st.a.supervisor, halt_atom::value);
-      return;
-    case op::go:
-      if (m.gen == st.gen && st.ph == phase::ready && !st.halting && !st.aborted) {
-        st.ph = phase::running;
-        self->send(st.a.supervisor, go_atom::value, st.gen, st.states);
-      }
-      return;
-    case op::exit:
-      if (!mark_finished(self))
-        return quit(self, 1);
-      spdlog::info("node {}: the pipeline is finished", st.a.self);
-      send(self, st.a.leader, op::bye);
-      return quit(self, 0);
-    default:
-      return;
   }
 }
 
@@ -286,14 +206,14 @@ caf::behavior member(self_ptr self, member_args a) {
   } else {
     status(self);
   }
-  self->send(self, tick_atom::value);
+  self->send(self, member_tick_atom::value);
   return {
-    [=](tick_atom) {
+    [=](member_tick_atom) {
       if (leading(self))
         leader_tick(self);
       else
         status(self);
-      self->delayed_send(self, self->state.a.tick, tick_atom::value);
+      self->delayed_send(self, self->state.a.tick, member_tick_atom::value);
     },
     [=](ctl_atom, const control_msg& m) {
       if (leading(self))
@@ -333,6 +253,15 @@ caf::behavior member(self_ptr self, member_args a) {
       send(self, st.a.leader, op::abort);
       st.aborted = true;
       st.ph = phase::idle; // the leader answers with a new generation
+    },
+    [=](stop_atom) { // this node received SIGTERM or SIGINT
+      auto& st = self->state;
+      if (leading(self))
+        return begin_stop(self, st.a.self);
+      if (!st.stopping) {
+        st.stopping = true;
+        status(self); // the leader stops everyone
+      }
     },
     [=](broken_atom, const std::string& peer, uint64_t gen) {
       auto& st = self->state;

@@ -228,7 +228,7 @@ private:
           control(e);
           break;
         case element::kind::end_of_input:
-          end_input();
+          end_input(e.value != 0);
           if (ended_)
             return; // finish failed
           break;
@@ -281,23 +281,24 @@ private:
   /// that, then sends finish, upon which the stream ends.
   void source_ended() {
     source_done_ = true;
-    end_input();
+    end_input(stopping_);
     if (!ended_)
       send(setup_.coordinator, ended_atom::value);
   }
 
   /// End of input on every channel: sources and transforms emit what they
-  /// hold now, before the final checkpoint; sinks publish only at end of
+  /// hold now, before the final checkpoint (unless the sources were stopped:
+  /// then it stays in their state, to resume); sinks publish only at end of
   /// stream, after that checkpoint committed.
-  void end_input() {
-    if (inst_->desc().kind != SLUICE_KIND_SINK)
+  void end_input(bool stop) {
+    if (inst_->desc().kind != SLUICE_KIND_SINK && !stop) // stopped: what it holds stays in its state
       if (auto st = inst_->finish(); st.failed())
         return fail(st.message());
     if (is_source_ && max_event_time_ > last_watermark_) {
       last_watermark_ = max_event_time_;
       control(element::watermark(max_event_time_));
     }
-    control(element::end_of_input());
+    control(element::end_of_input(stop));
   }
 
   /// Aligned barrier `epoch`: pre-commit, snapshot, stage keyed state and dead letters, hand the

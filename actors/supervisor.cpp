@@ -355,6 +355,8 @@ caf::behavior supervisor(self_ptr self, supervisor_args a) {
       auto& st = self->state;
       spdlog::info("stopping: sources end their streams, sinks finish");
       st.stopping = true;
+      if (st.member) // several nodes: every node's sources stop
+        self->send(st.member, stop_atom::value);
       for (auto& s : st.sources)
         self->send(s, stop_atom::value);
     },

@@ -54,7 +54,9 @@ struct element {
   static element of(batch_ptr b) { return {kind::data, 0, std::move(b)}; }
   static element barrier(int64_t epoch) { return {kind::barrier, epoch, nullptr}; }
   static element watermark(int64_t t) { return {kind::watermark, t, nullptr}; }
-  static element end_of_input() { return {kind::end_of_input, 0, nullptr}; }
+  /// `stop`: the sources were stopped (SIGTERM), not exhausted: stages keep what they hold in
+  /// their state (the final checkpoint has it; a restart resumes) instead of emitting it.
+  static element end_of_input(bool stop = false) { return {kind::end_of_input, stop ? 1 : 0, nullptr}; }
   static element end_of_stream() { return {kind::end_of_stream, 0, nullptr}; }
   size_t records() const noexcept { return data ? data->size() : 0; }
 };

@@ -42,9 +42,10 @@ std::optional<element> input_set::take_control(channel& c, element e) {
       break;
     case element::kind::end_of_input:
       c.input_ended = true;
+      stopped_ = stopped_ || e.value != 0;
       if (!eoi_emitted_ && std::all_of(ch_.begin(), ch_.end(), [](auto& x) { return x.input_ended || x.eos; })) {
         eoi_emitted_ = true;
-        return element::end_of_input();
+        return element::end_of_input(stopped_);
       }
       return std::nullopt;
     case element::kind::end_of_stream: {
@@ -60,12 +61,12 @@ std::optional<element> input_set::take_control(channel& c, element e) {
         eos_emitted_ = true;
         if (eoi_now) {
           ready_.push_back(element::end_of_stream());
-          return element::end_of_input();
+          return element::end_of_input(stopped_);
         }
         return element::end_of_stream();
       }
       if (eoi_now)
-        ready_.push_back(element::end_of_input());
+        ready_.push_back(element::end_of_input(stopped_));
       break;
     }
     case element::kind::data:

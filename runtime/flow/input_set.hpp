@@ -62,6 +62,7 @@ private:
   int64_t emitted_wm_ = INT64_MIN;
   bool eos_emitted_ = false;
   bool eoi_emitted_ = false;
+  bool stopped_ = false; ///< some channel's end of input was a stop (see element::end_of_input)
 };
 
 } // namespace sluice::flow

@@ -289,7 +289,7 @@ result<frame> decode(std::string_view bytes, std::shared_ptr<const void> owner) 
     f.dest = a.ptr[10].as<uint32_t>();
     f.n = a.ptr[11].as<uint32_t>();
     auto op = a.ptr[12].as<uint8_t>();
-    if (kind == static_cast<uint8_t>(frame_kind::control) && !((op >= 1 && op <= 7) || (op >= 10 && op <= 14)))
+    if (kind == static_cast<uint8_t>(frame_kind::control) && !((op >= 1 && op <= 8) || (op >= 10 && op <= 14)))
       return error{"unknown control op " + std::to_string(op)};
     f.op = static_cast<control_op>(op);
     f.epoch = a.ptr[13].as<int64_t>();

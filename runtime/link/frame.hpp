@@ -41,8 +41,9 @@ enum class control_op : uint8_t {
   go = 3,       ///< leader -> follower: every node is ready for `gen`; start its instances
   abort = 4,    ///< follower -> leader: a stage failed in `gen`; roll everything back
   done = 5,     ///< follower -> leader: every local instance of `gen` has ended
-  exit = 6,     ///< leader -> follower: the pipeline is finished; record it and exit 0
+  exit = 6,     ///< leader -> follower: the pipeline ended; record it finished (`n` = 0) and exit 0
   bye = 7,      ///< follower -> leader: recorded; exiting
+  stop = 8,     ///< leader -> follower: stop your sources; the end is a stop (exit `n` = 1), not a finish
   barrier = 10, ///< leader coordinator -> follower: start `epoch` at the local sources (`n`: final)
   acked = 11,   ///< follower coordinator -> leader: every local instance snapshotted `epoch`
   commit = 12,  ///< leader coordinator -> follower: `epoch` is durable; commit it (`n`: final)

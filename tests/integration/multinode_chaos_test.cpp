@@ -104,6 +104,24 @@ BOOST_AUTO_TEST_CASE(a_node_that_stays_away_is_declared_lost_and_everyone_resume
   check("away");
 }
 
+BOOST_AUTO_TEST_CASE(sigterm_to_one_node_stops_every_node_at_a_checkpoint_and_starting_them_again_completes_the_run) {
+  write_file(t / "stop.toml", pipeline(t, "stop", true, events / 4)); // about 4 s of input
+  auto ns = launch(t / "stop.toml");
+  BOOST_TEST_REQUIRE(wait_for_log(ns[0], "every node is ready"), ns[0].proc->err());
+  std::this_thread::sleep_for(std::chrono::seconds{1}); // the operator's moment: into the run
+  ns[2].proc->signal(SIGTERM); // c, a follower: the leader stops everyone
+  for (auto& n : ns)
+    BOOST_TEST(n.proc->wait() == 0, n.name << ": " << n.proc->err());
+  BOOST_TEST(ns[0].proc->err().find("stopped at the final checkpoint") != std::string::npos, ns[0].proc->err());
+  auto so_far = published_lines(t / "stop/ids");
+  BOOST_TEST(so_far.size() < ref_ids.size(), "stopped before the input ended");
+  auto again = launch(t / "stop.toml"); // not "already finished": a stop is resumed
+  for (auto& n : again)
+    BOOST_TEST(n.proc->wait() == 0, n.name << ": " << n.proc->err());
+  BOOST_TEST(again[0].proc->err().find("already finished") == std::string::npos);
+  check("stop");
+}
+
 BOOST_AUTO_TEST_CASE(a_crash_in_every_commit_window_on_any_node_keeps_ids_exactly_once_and_aggregates_exact) {
   struct crash {
     const char* node;

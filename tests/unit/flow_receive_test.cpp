@@ -170,6 +170,22 @@ BOOST_AUTO_TEST_CASE(end_of_input_comes_out_once_all_channels_announced_it_and_b
   BOOST_TEST(trace(take_all(in)) == (strings{"eoi", "b3", "eos"}), boost::test_tools::per_element());
 }
 
+BOOST_AUTO_TEST_CASE(an_end_of_input_is_a_stop_when_the_sources_of_any_channel_were_stopped) {
+  for (bool second_stopped : {false, true}) {
+    input_set in(2);
+    in.push(0, element::end_of_input(true)); // a stopped source: stages keep what they hold
+    in.push(1, element::end_of_input(second_stopped));
+    auto e = in.next();
+    BOOST_TEST_REQUIRE(e.has_value());
+    BOOST_TEST((e->e.what == element::kind::end_of_input));
+    BOOST_TEST(e->e.value == 1);
+  }
+  input_set in(2);
+  in.push(0, element::end_of_input());
+  in.push(1, element::end_of_input());
+  BOOST_TEST(in.next()->e.value == 0, "inputs that ran out: stages emit what they hold");
+}
+
 BOOST_AUTO_TEST_CASE(end_of_stream_comes_out_exactly_once_after_every_channel_ended) {
   input_set in(3);
   in.push(0, element::of(batch_of(1, 0)));
