@@ -129,15 +129,15 @@ void node_links::send_credit(const remote_target& to, uint32_t edge, uint32_t de
 }
 
 void node_links::send(const remote_target& to, const link::frame& f) {
-  if (to.gen == current_gen_.load(std::memory_order_relaxed)) // else peers would drop it
+  if (to.gen == current_gen_.load(std::memory_order_acquire)) // else peers would drop it
     hub_->send(to.node, link::encode(f));
 }
 
 void node_links::set_generation(uint64_t gen) {
   std::lock_guard lock(mu_);
   gen_ = gen;
-  current_gen_ = gen;
-  hub_->set_tag(gen);
+  hub_->set_tag(gen); // first: a frame of `gen` never goes out under a lower tag
+  current_gen_.store(gen, std::memory_order_release);
   for (auto& [_, p] : proxies_)
     caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
   proxies_.clear();
@@ -205,7 +205,7 @@ void node_links::on_receive(const std::string& peer, link::hub::received m) {
       caf::anon_send(member_, broken_atom::value, peer, b);
   }
   if (m.bytes.empty())
-    return; // a keepalive that told of a loss
+    return; // a probe that told of a loss
   auto f = link::decode(m.bytes, std::move(m.owner)); // batches keep the frame: no copy
   if (!f) {
     if (++refused_ <= 5)

@@ -92,7 +92,6 @@ public:
                     uint32_t n = 0);
 
   void send(const std::string& node, const link::frame& f);
-  flow::gauge* in_flight() const { return in_flight_; }
   link::hub::counters stats() const { return hub_ ? hub_->stats() : link::hub::counters{}; }
 
 private:
