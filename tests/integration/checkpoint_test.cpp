@@ -10,17 +10,13 @@
 #include <thread>
 
 #include "support/process.hpp"
+#include "support/spread_pipeline.hpp"
 
 using namespace sluice::test;
 
 namespace {
 
 constexpr int events = 60000;
-
-std::string id_of(const std::string& line) {
-  auto p = line.find("\"id\":");
-  return p == std::string::npos ? line : line.substr(p + 5, line.find(',', p) - p - 5);
-}
 
 /// generator -> filter active -> file-sink, checkpointed every 50 ms; `partitioned`
 /// writes one directory per category with small files, so commits publish several.
@@ -199,4 +195,29 @@ BOOST_AUTO_TEST_CASE(a_crash_at_every_failpoint_recovers_exactly_once) {
       check_exactly_once(t / "out", ref);
     }
   }
+}
+
+namespace {
+
+struct spread_fixture : spread_reference {
+  spread_fixture() : spread_reference(20000) {}
+};
+
+} // namespace
+
+BOOST_FIXTURE_TEST_CASE(sigterm_keeps_open_windows_in_the_state_and_a_restart_resumes_with_exact_aggregates,
+                        spread_fixture) {
+  write_file(t / "p.toml", spread_pipeline(t, "out", "", event_count, event_count / 4, true)); // about 4 s
+  std::vector<std::string> argv{sluice_bin(), "run", "--config", t / "p.toml"};
+  child node(argv);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{60};
+  while (node.err().find("running") == std::string::npos && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds{20}); // polled until the node says it runs
+  std::this_thread::sleep_for(std::chrono::seconds{1}); // the operator's moment: into the run
+  node.signal(SIGTERM);
+  BOOST_TEST_REQUIRE(node.wait() == 0, node.err());
+  BOOST_TEST(published_lines(t / "out/ids").size() < ref_ids.size(), "stopped before the input ended");
+  auto again = run(argv); // resumes: open windows come back from the state, whole
+  BOOST_TEST_REQUIRE(again.exit_code == 0, again.err);
+  check("out");
 }

@@ -17,15 +17,17 @@
 
 namespace sluice::test {
 
-/// The pipeline; `nodes` is the [nodes.*] text (empty: one node, no checkpoints).
+/// The pipeline; `nodes` is the [nodes.*] text (empty: one node). Checkpoints every 100 ms
+/// when placed on nodes or asked for.
 inline std::string spread_pipeline(const temp_dir& t, const std::string& out, const std::string& nodes, int events,
-                                   int rate) {
+                                   int rate, bool checkpoints = false) {
   bool placed = !nodes.empty();
   auto at = [&](const char* where) { return placed ? std::string{where} + "\n" : std::string{}; };
   return "[pipeline]\nname = \"spread\"\nbatch_size = 100\n" +
-         (placed ? "state_dir = \"" + t / (out + "-state/${SLUICE_NODE}") + "\"\ncheckpoint_interval = \"100ms\"\n\n" +
-                     nodes
-                 : std::string{"\n"}) +
+         (placed || checkpoints
+            ? "state_dir = \"" + t / (out + "-state/${SLUICE_NODE}") + "\"\ncheckpoint_interval = \"100ms\"\n\n"
+            : std::string{}) +
+         nodes + "\n" +
          "[[stage]]\nname = \"orders\"\nplugin = \"generator\"\ncount = " + std::to_string(events) +
          "\nseed = 5\nrate = " + std::to_string(rate) + "\n" + at("node = \"a\"") +
          "\n[[stage]]\nname = \"active\"\nplugin = \"filter\"\ninputs = [\"orders\"]\nwhere = 'status == \"active\"'\n"
@@ -49,9 +51,10 @@ std::string spread_nodes(Host host, int port) {
   return out + "\n";
 }
 
+/// The "id" field of an NDJSON line (the whole line when it has none).
 inline std::string id_of(const std::string& line) {
   auto p = line.find("\"id\":");
-  return line.substr(p + 5, line.find(',', p) - p - 5);
+  return p == std::string::npos ? line : line.substr(p + 5, line.find(',', p) - p - 5);
 }
 
 inline std::vector<std::string> sorted_lines(const std::string& dir) {
