@@ -22,12 +22,10 @@ std::string utc(int64_t ms) {
 } // namespace
 
 int checkpoint(const common& c, const std::string& verb) {
-  auto loaded = config::load_file(c.config, c.node);
-  for (auto& e : loaded.errors)
-    std::cerr << e.str() << "\n";
-  if (!loaded.value)
+  auto loaded = load_or_report(c);
+  if (!loaded)
     return 2;
-  auto& p = *loaded.value;
+  auto& p = *loaded;
   if (p.state_dir.empty()) {
     std::cerr << c.config << ": [pipeline] has no state_dir, so node " << p.node << " keeps no checkpoints\n";
     return 2;

@@ -25,6 +25,13 @@ std::unique_ptr<plan::prepared> prepare_or_report(const common& c) {
 
 } // namespace
 
+std::optional<config::pipeline> load_or_report(const common& c) {
+  auto loaded = config::load_file(c.config, c.node);
+  for (auto& e : loaded.errors)
+    std::cerr << e.str() << "\n";
+  return std::move(loaded.value);
+}
+
 int run(const common& c, const std::string& stats_file, unsigned threads) {
   auto prep = prepare_or_report(c);
   if (!prep)

@@ -2,8 +2,11 @@
 /// 0 ok, 2 bad usage or config, 1 runtime failure.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "config/pipeline.hpp"
 
 namespace sluice::cli {
 
@@ -11,6 +14,10 @@ struct common {
   std::string config;
   std::string node;
 };
+
+/// The node's config (its placement applied), or nothing after printing every error to stderr
+/// (the verb then exits 2).
+std::optional<config::pipeline> load_or_report(const common& c);
 
 int run(const common& c, const std::string& stats_file, unsigned threads);
 int validate(const common& c);

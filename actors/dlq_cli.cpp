@@ -107,12 +107,10 @@ int dlq(const common& c, const dlq_args& a) {
   const auto& verb = a.verb;
   const auto& stage = a.stage;
   const auto& id = a.id;
-  auto loaded = config::load_file(c.config, c.node);
-  for (auto& e : loaded.errors)
-    std::cerr << e.str() << "\n";
-  if (!loaded.value)
+  auto loaded = load_or_report(c);
+  if (!loaded)
     return 2;
-  auto& p = *loaded.value;
+  auto& p = *loaded;
   if (p.state_dir.empty()) {
     std::cerr << c.config << ": [pipeline] has no state_dir, so node " << p.node
               << " keeps no dead letters (they are only logged)\n";

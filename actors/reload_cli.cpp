@@ -14,12 +14,10 @@
 namespace sluice::cli {
 
 int reload(const common& c, const std::string& stage) {
-  auto loaded = config::load_file(c.config, c.node);
-  for (auto& e : loaded.errors)
-    std::cerr << e.str() << "\n";
-  if (!loaded.value)
+  auto loaded = load_or_report(c);
+  if (!loaded)
     return 2;
-  auto& p = *loaded.value;
+  auto& p = *loaded;
   if (!p.find(stage)) {
     std::cerr << c.config << ": the pipeline has no stage " << stage << "\n";
     return 2;

@@ -19,12 +19,7 @@ using namespace sluice::test;
 
 namespace {
 
-int knob(const char* name, int fallback) {
-  auto v = env(name);
-  return v.empty() ? fallback : std::stoi(v);
-}
-
-const int events = knob("SLUICE_CHAOS_EVENTS", 200000);
+const int events = env_int("SLUICE_CHAOS_EVENTS", 200000);
 
 std::string pipeline(const temp_dir& t, const std::string& out, bool checkpoints) {
   auto stages = test_plugins() + "/test-stages.so#";
@@ -103,7 +98,7 @@ BOOST_FIXTURE_TEST_SUITE(chaos, fixture)
 
 BOOST_AUTO_TEST_CASE(sigkill_at_seeded_moments_keeps_ids_exactly_once_and_aggregates_exact) {
   auto s = env("SLUICE_TEST_SEED").empty() ? 4242u : static_cast<unsigned>(std::stoul(env("SLUICE_TEST_SEED")));
-  int kills = knob("SLUICE_CHAOS_KILLS", 10);
+  int kills = env_int("SLUICE_CHAOS_KILLS", 10);
   BOOST_TEST_MESSAGE("chaos: " << events << " events, " << kills << " kills, seed " << s
                                << " (SLUICE_TEST_SEED / SLUICE_CHAOS_EVENTS / SLUICE_CHAOS_KILLS)");
   write_file(t / "p.toml", pipeline(t, "out", true));

@@ -23,12 +23,7 @@ using namespace sluice::test;
 
 namespace {
 
-int knob(const char* name, int fallback) {
-  auto v = env(name);
-  return v.empty() ? fallback : std::stoi(v);
-}
-
-const int events = knob("SLUICE_CHAOS_EVENTS", 40000);
+const int events = env_int("SLUICE_CHAOS_EVENTS", 40000);
 
 std::string nodes() {
   int base = 21000 + static_cast<int>(::getpid() % 20000) * 3 % 40000;
@@ -64,7 +59,7 @@ BOOST_AUTO_TEST_CASE(three_nodes_with_distributed_checkpoints_give_the_output_of
 
 BOOST_AUTO_TEST_CASE(sigkill_of_any_node_at_seeded_moments_keeps_ids_exactly_once_and_aggregates_exact) {
   auto s = env("SLUICE_TEST_SEED").empty() ? 1124u : static_cast<unsigned>(std::stoul(env("SLUICE_TEST_SEED")));
-  int kills = knob("SLUICE_CHAOS_KILLS", 10);
+  int kills = env_int("SLUICE_CHAOS_KILLS", 10);
   BOOST_TEST_MESSAGE("multinode chaos: " << events << " events, " << kills << " kills, seed " << s
                                          << " (SLUICE_TEST_SEED / SLUICE_CHAOS_KILLS / SLUICE_CHAOS_EVENTS)");
   // About 8 s undisturbed, longer than any schedule of 10 kills (at most 7 s): every kill hits a running pipeline.

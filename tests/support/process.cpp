@@ -43,6 +43,10 @@ std::string env(const char* name) {
   const char* v = std::getenv(name);
   return v ? v : "";
 }
+int env_int(const char* name, int fallback) {
+  auto v = env(name);
+  return v.empty() ? fallback : std::stoi(v);
+}
 std::string sluice_bin() { return env("SLUICE_BIN"); }
 std::string source_root() { return env("SLUICE_SOURCE_ROOT"); }
 std::string build_root() { return env("SLUICE_BUILD_ROOT"); }

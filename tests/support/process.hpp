@@ -46,6 +46,8 @@ private:
 
 /// Environment helpers.
 std::string env(const char* name);
+/// An integer knob from the environment (a long run by hand), else `fallback`.
+int env_int(const char* name, int fallback);
 std::string sluice_bin();
 std::string source_root();
 std::string build_root();
