@@ -15,30 +15,12 @@ using sluice::test::harness;
 using sluice::test::checkpoint;
 using sluice::test::open_store;
 using sluice::test::scratch;
+using sluice::test::at;
+using sluice::test::feed;
+using sluice::test::rec;
 using lines = std::vector<std::string>;
 
 namespace quality_helpers {
-
-int64_t at(double s) { return 1767225600000000000LL + static_cast<int64_t>(s * 1e9); }
-
-struct rec {
-  std::string line;
-  int64_t t = SLUICE_NO_TIME;
-};
-
-void feed(harness& h, const std::vector<rec>& rs) {
-  std::vector<sluice_record> raw;
-  uint64_t offset = 0;
-  for (auto& r : rs) {
-    sluice_record x{};
-    x.data = r.line.data();
-    x.size = r.line.size();
-    x.event_time_ns = r.t;
-    x.position.offset = offset++;
-    raw.push_back(x);
-  }
-  BOOST_TEST_REQUIRE(!h.stage().process(raw.data(), raw.size()).failed());
-}
 
 void feed_lines(harness& h, const lines& ls) {
   std::vector<rec> rs;
