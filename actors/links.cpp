@@ -46,6 +46,9 @@ node_links::node_links(caf::actor_system& sys, const config::pipeline& p, flow::
 }
 
 node_links::~node_links() {
+  auto c = hub_->stats();
+  spdlog::info("link: sent {} frame(s) in {} message(s) ({} bytes), received {} in {} ({} bytes)", c.frames_out,
+               c.messages_out, c.bytes_out, c.frames_in, c.messages_in, c.bytes_in);
   hub_.reset(); // stops the thread that calls on_receive before the maps go
   std::lock_guard lock(mu_);
   if (stale_ > 0)
@@ -105,16 +108,29 @@ void node_links::send_hello(const remote_target& to, uint32_t channel, uint32_t 
   send(to, f);
 }
 
-void node_links::send_elem(const remote_target& to, uint32_t channel, flow::element e) {
+std::string node_links::frame_elem(const remote_target& to, uint32_t channel, flow::element e) {
   link::frame f;
   f.kind = link::frame_kind::element;
   f.gen = to.gen;
   f.to = to.ref;
   f.channel = channel;
   f.elem = std::move(e);
+  return link::encode(f);
+}
+
+void node_links::send_elem(const remote_target& to, uint32_t channel, flow::element e) {
+  auto records = static_cast<int64_t>(e.records());
+  std::vector<std::string> frames;
+  frames.push_back(frame_elem(to, channel, std::move(e)));
+  send_frames(to.node, to.gen, std::move(frames), records);
+}
+
+void node_links::send_frames(const std::string& node, uint64_t gen, std::vector<std::string> frames,
+                             int64_t records) {
   if (in_flight_)
-    in_flight_->sub(static_cast<int64_t>(f.elem.records())); // it leaves this node
-  send(to, f);
+    in_flight_->sub(records); // they leave this node
+  if (gen == current_gen_.load(std::memory_order_acquire)) // else peers would drop them
+    hub_->send(node, std::move(frames));
 }
 
 void node_links::send_credit(const remote_target& to, uint32_t edge, uint32_t dest, uint32_t n) {
@@ -204,27 +220,53 @@ void node_links::on_receive(const std::string& peer, link::hub::received m) {
     if (b >= gen_ && member_) // the current generation (or a later one) has a gap: roll back
       caf::anon_send(member_, broken_atom::value, peer, b);
   }
-  if (m.bytes.empty())
-    return; // a probe that told of a loss
-  auto f = link::decode(m.bytes, std::move(m.owner)); // batches keep the frame: no copy
-  if (!f) {
-    if (++refused_ <= 5)
+  std::vector<link::frame> frames; // decoded before the lock is taken
+  frames.reserve(m.parts.size());
+  for (auto bytes : m.parts) { // none: a probe that told of a loss
+    auto f = link::decode(bytes, m.owner); // batches keep the message: no copy
+    if (f)
+      frames.push_back(std::move(*f));
+    else if (++refused_ <= 5)
       spdlog::error("link: refused a frame from node {}: {}", peer, f.message());
-    return;
   }
   std::lock_guard lock(mu_);
-  if (f->kind == link::frame_kind::control && !link::for_coordinator(f->op)) {
+  element_run run; // consecutive elements for one instance go to it as one message
+  caf::actor run_to;
+  for (auto& f : frames)
+    route(peer, f, run, run_to);
+  deliver(run, run_to);
+}
+
+void node_links::route(const std::string& peer, link::frame& f, element_run& run, caf::actor& run_to) {
+  if (f.kind == link::frame_kind::control && !link::for_coordinator(f.op)) {
+    deliver(run, run_to);
     if (member_) // membership: whatever the generation
-      deliver(peer, *f, member_);
-  } else if (auto b = broken_.find(peer); b != broken_.end() && f->gen <= b->second) {
+      deliver(peer, f, member_);
+  } else if (auto b = broken_.find(peer); b != broken_.end() && f.gen <= b->second) {
     ++after_loss_; // behind a gap: the whole generation is redone
-  } else if (f->gen < gen_) {
+  } else if (f.gen < gen_) {
     ++stale_; // the old generation's instances are gone
-  } else if (auto it = local_.find(f->to); it != local_.end() && f->gen == gen_) {
-    deliver(peer, *f, it->second);
+  } else if (auto it = local_.find(f.to); it != local_.end() && f.gen == gen_) {
+    if (f.kind != link::frame_kind::element || run_to != it->second)
+      deliver(run, run_to);
+    if (f.kind != link::frame_kind::element)
+      return deliver(peer, f, it->second);
+    if (in_flight_)
+      in_flight_->add(static_cast<int64_t>(f.elem.records())); // queued here now
+    run_to = it->second;
+    run.items.emplace_back(f.channel, std::move(f.elem));
   } else { // its instance (or generation) is not up yet
-    early_[f->to].emplace_back(peer, std::move(*f));
+    early_[f.to].emplace_back(peer, std::move(f));
   }
+}
+
+void node_links::deliver(element_run& run, caf::actor& to) {
+  if (run.items.size() == 1)
+    caf::anon_send(to, elem_atom::value, run.items[0].first, std::move(run.items[0].second));
+  else if (!run.items.empty())
+    caf::anon_send(to, elems_atom::value, std::move(run));
+  run.items.clear();
+  to = nullptr;
 }
 
 void node_links::deliver(const std::string& peer, link::frame& f, const caf::actor& to) {
@@ -246,6 +288,31 @@ void node_links::deliver(const std::string& peer, link::frame& f, const caf::act
     case link::frame_kind::node:
       break;
   }
+}
+
+} // namespace sluice::actors
+
+namespace sluice::actors {
+
+void outbox::add(const remote_target& to, uint32_t channel, flow::element e) {
+  if (held_ == 0)
+    return links_->send_elem(to, channel, std::move(e));
+  auto p = std::find_if(pending_.begin(), pending_.end(), [&](auto& q) { return q.node == to.node; });
+  if (p == pending_.end())
+    p = pending_.insert(pending_.end(), pending{to.node, to.gen, {}, 0});
+  p->records += static_cast<int64_t>(e.records());
+  p->frames.push_back(node_links::frame_elem(to, channel, std::move(e)));
+}
+
+void outbox::release() {
+  if (--held_ == 0)
+    flush();
+}
+
+void outbox::flush() {
+  for (auto& p : pending_)
+    links_->send_frames(p.node, p.gen, std::move(p.frames), p.records);
+  pending_.clear();
 }
 
 } // namespace sluice::actors

@@ -12,6 +12,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/messages.hpp"
 #include "config/pipeline.hpp"
 #include "flow/gauge.hpp"
 #include "link/frame.hpp"
@@ -48,6 +49,48 @@ struct remote_target {
 };
 using remote_ptr = std::shared_ptr<const remote_target>;
 
+class node_links;
+
+/// What one sender (a stage instance, on its own thread) frames for other nodes. Frames go to
+/// the link at once, except while held: then they wait, and the release sends each node's
+/// frames as one link message. A stage holds it while it handles what arrived together (a
+/// source's run of polls, a run of elements from one link message), so frames travel in
+/// groups as large as the groups they came in, without waiting for anything that is not
+/// already there.
+class outbox {
+public:
+  explicit outbox(node_links* links) : links_(links) {}
+  outbox(const outbox&) = delete;
+  outbox& operator=(const outbox&) = delete;
+
+  /// Frames `e` for `to`; sent now unless held.
+  void add(const remote_target& to, uint32_t channel, flow::element e);
+  /// Frames sent from now on wait for the matching release.
+  void hold() { ++held_; }
+  void release();
+  /// Holds for the lifetime of the guard.
+  struct guard {
+    explicit guard(outbox* o) : o_(o) { if (o_) o_->hold(); }
+    ~guard() { if (o_) o_->release(); }
+    guard(const guard&) = delete;
+    guard& operator=(const guard&) = delete;
+  private:
+    outbox* o_;
+  };
+
+private:
+  void flush();
+  struct pending {
+    std::string node;
+    uint64_t gen = 0;
+    std::vector<std::string> frames;
+    int64_t records = 0;
+  };
+  node_links* links_;
+  int held_ = 0;
+  std::vector<pending> pending_; ///< per node, in the order they were first sent to
+};
+
 class node_links {
 public:
   /// `in_flight` counts the records queued on this node: what leaves is subtracted, what
@@ -74,6 +117,11 @@ public:
   void send_hello(const remote_target& to, uint32_t channel, uint32_t edge, uint32_t dest, const std::string& stage,
                   uint32_t index);
   void send_elem(const remote_target& to, uint32_t channel, flow::element e);
+  /// An element frame for `to`, as send_elem would send it.
+  static std::string frame_elem(const remote_target& to, uint32_t channel, flow::element e);
+  /// Frames of generation `gen` (with `records` records) to `node` as one link message
+  /// (dropped when `gen` is over).
+  void send_frames(const std::string& node, uint64_t gen, std::vector<std::string> frames, int64_t records);
   void send_credit(const remote_target& to, uint32_t edge, uint32_t dest, uint32_t n);
 
   /// A local instance of generation `gen` is up: frames for it are delivered (those that came
@@ -97,7 +145,9 @@ public:
 private:
   void send(const remote_target& to, const link::frame& f); ///< dropped once `to`'s generation is over
   void on_receive(const std::string& peer, link::hub::received m);
+  void route(const std::string& peer, link::frame& f, element_run& run, caf::actor& run_to); ///< holds mu_
   void deliver(const std::string& peer, link::frame& f, const caf::actor& to); ///< holds mu_
+  void deliver(element_run& run, caf::actor& to); ///< holds mu_; sends the run, if any, and empties it
   caf::actor proxy_locked(const std::string& node, const link::instance_ref& ref, uint64_t gen);
 
   caf::actor_system& sys_;

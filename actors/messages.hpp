@@ -3,6 +3,8 @@
 
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <caf/all.hpp>
 
@@ -16,6 +18,8 @@ namespace sluice::actors {
 using hello_atom = caf::atom_constant<caf::atom("hello")>;
 /// An element on a channel: (elem, channel, element).
 using elem_atom = caf::atom_constant<caf::atom("elem")>;
+/// Elements that came in one link message, in order: (elems, element_run).
+using elems_atom = caf::atom_constant<caf::atom("elems")>;
 /// Downstream grants credit: (credit, edge, destination, n).
 using credit_atom = caf::atom_constant<caf::atom("credit")>;
 /// A source polls its plugin again.
@@ -64,6 +68,11 @@ struct swap_reply {
   int64_t stall_ns = 0;
 };
 
+/// Elements for one instance, each on its channel, in the order they were sent.
+struct element_run {
+  std::vector<std::pair<uint32_t, flow::element>> items;
+};
+
 /// One instance's state for one epoch.
 struct snapshot_msg {
   std::string key; ///< "stage#index"
@@ -88,6 +97,7 @@ struct instance_report {
 } // namespace sluice::actors
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::flow::element)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::actors::element_run)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::actors::instance_report)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::actors::snapshot_msg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::actors::swap_request)

@@ -129,8 +129,9 @@ int run_node(plan::prepared& prep, const run_options& opts) {
   }
 
   caf::actor_system_config cfg;
-  if (opts.threads)
-    cfg.set("scheduler.max-threads", opts.threads);
+  // One per core, as the CLI says (CAF's own default is at least 4: idle workers woken on a
+  // 2-core machine cost CPU that nodes sharing it need).
+  cfg.set("scheduler.max-threads", opts.threads ? opts.threads : std::max(1u, std::thread::hardware_concurrency()));
   // One shared queue whose workers sleep when idle, not work stealing's polling: W1 as fast or
   // faster for 25-30 % less CPU, which counts when several nodes share a machine.
   cfg.set("scheduler.policy", caf::atom("sharing"));

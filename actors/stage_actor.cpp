@@ -17,7 +17,6 @@ namespace {
 using flow::element;
 using namespace std::chrono_literals;
 
-constexpr auto watermark_period = 200ms;
 constexpr auto idle_poll = 20ms;
 
 class stage_actor : public caf::event_based_actor, public stage_host {
@@ -79,12 +78,20 @@ public:
         report_.max_queued_records = std::max<uint64_t>(report_.max_queued_records, inputs_.queued_records());
         pump();
       },
+      [=](elems_atom, element_run& run) { // what came in one link message goes on as one
+        outbox::guard together{&out_};
+        for (auto& [channel, e] : run.items)
+          inputs_.push(channel, std::move(e));
+        report_.max_queued_records = std::max<uint64_t>(report_.max_queued_records, inputs_.queued_records());
+        pump();
+      },
       [=](credit_atom, uint32_t edge, uint32_t dest, uint32_t n) {
+        outbox::guard together{&out_};
         edges_.at(edge)->grant(dest, n);
         drain();
-        if (is_source_)
-          schedule_pull();
-        else
+        if (is_source_ && !pull_scheduled_)
+          pull(); // now: what waited for the credit goes out with what it polls
+        else if (!is_source_)
           pump();
         maybe_done();
       },
@@ -135,7 +142,7 @@ private:
       auto& w = setup_.outputs[k];
       edges_[k]->drain([&](size_t d, element&& e) {
         if (w.remote[d]) // framed and sent from this thread: no hop through the proxy actor
-          setup_.links->send_elem(*w.remote[d], w.dest_channel[d], std::move(e));
+          out_.add(*w.remote[d], w.dest_channel[d], std::move(e));
         else
           send(w.dest[d], elem_atom::value, w.dest_channel[d], std::move(e));
       });
@@ -260,20 +267,24 @@ private:
       return source_ended();
     if (blocked())
       return; // a credit grant schedules the next pull
-    auto rc = inst_->poll(setup_.prep->pipeline.batch_size);
-    if (!rc)
-      return fail(rc.message());
-    flush_ports();
-    drain();
-    auto now = std::chrono::steady_clock::now();
-    if (max_event_time_ > last_watermark_ && now - last_watermark_time_ >= watermark_period) {
-      last_watermark_ = max_event_time_;
-      last_watermark_time_ = now;
-      control(element::watermark(max_event_time_));
+    // Polls again at once while there is credit and input, up to half the window: what goes
+    // to another node leaves as one link message (one wake-up of each thread on the way).
+    outbox::guard together{&out_};
+    int rc = SLUICE_OK;
+    for (uint32_t polls = 0; rc == SLUICE_OK && polls < std::max(1u, setup_.prep->pipeline.credits / 2) && !blocked();
+         ++polls) {
+      auto r = inst_->poll(setup_.prep->pipeline.batch_size);
+      if (!r)
+        return fail(r.message());
+      rc = *r;
+      flush_ports();
+      drain();
+      if (auto w = next_watermark(false))
+        control(element::watermark(*w));
     }
-    if (*rc == SLUICE_END)
+    if (rc == SLUICE_END)
       return source_ended();
-    schedule_pull(*rc == SLUICE_AGAIN ? idle_poll : 0ms);
+    schedule_pull(rc == SLUICE_AGAIN ? idle_poll : 0ms);
   }
 
   /// A source has no more input: it announces the end of input (everyone
@@ -294,10 +305,8 @@ private:
     if (inst_->desc().kind != SLUICE_KIND_SINK && !stop) // stopped: what it holds stays in its state
       if (auto st = inst_->finish(); st.failed())
         return fail(st.message());
-    if (is_source_ && max_event_time_ > last_watermark_) {
-      last_watermark_ = max_event_time_;
-      control(element::watermark(max_event_time_));
-    }
+    if (auto w = is_source_ ? next_watermark(true) : std::nullopt)
+      control(element::watermark(*w));
     control(element::end_of_input(stop));
   }
 
@@ -359,6 +368,7 @@ private:
   }
 
   flow::input_set inputs_;
+  outbox out_{setup_.links};
   std::vector<upstream> upstream_;
   flow::batch_ptr work_; ///< the batch in hand, until the runner is through with it
   uint32_t work_channel_ = 0;
@@ -371,8 +381,6 @@ private:
   bool pull_scheduled_ = false;
   bool stopping_ = false;
   bool source_done_ = false;
-  int64_t last_watermark_ = INT64_MIN;
-  std::chrono::steady_clock::time_point last_watermark_time_{};
 };
 
 } // namespace

@@ -200,6 +200,15 @@ bool stage_host::blocked() const {
   return false;
 }
 
+std::optional<int64_t> stage_host::next_watermark(bool final) {
+  auto now = std::chrono::steady_clock::now();
+  if (max_event_time_ <= last_watermark_ || (!final && now - last_watermark_time_ < std::chrono::milliseconds{200}))
+    return std::nullopt;
+  last_watermark_ = max_event_time_;
+  last_watermark_time_ = now;
+  return max_event_time_;
+}
+
 void stage_host::flush_ports() {
   for (auto& p : ports_)
     p.flush();

@@ -3,6 +3,7 @@
 /// the fault runner call back into. No CAF here.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -51,6 +52,10 @@ protected:
       replay_->committed(epoch);
   }
 
+  /// A source's next watermark: the highest event time it emitted, once that is past the last
+  /// watermark and 200 ms have passed since (`final`: whatever the time).
+  std::optional<int64_t> next_watermark(bool final);
+
   stage_setup setup_;
   const config::stage_config& cfg_;
   std::unique_ptr<plugin::instance> inst_;
@@ -66,6 +71,8 @@ private:
   std::optional<state::keyed_state> replay_; ///< the replay queue, while it has entries
   std::vector<uint32_t> call_ports_; ///< the port of each record emitted by the current call
   bool in_call_ = false;
+  int64_t last_watermark_ = INT64_MIN;
+  std::chrono::steady_clock::time_point last_watermark_time_{};
 };
 
 } // namespace sluice::actors

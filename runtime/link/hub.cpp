@@ -3,10 +3,10 @@
 // message from a to b leaves a's DEALER "b" and arrives at b's ROUTER tagged "a". ZMTP
 // heartbeats find a dead peer; ZeroMQ reconnects by itself.
 //
-// Every message is two parts: a header (sender incarnation, sequence number on this link, tag;
-// three little-endian u64) and the body. An empty body is a probe: sent whenever a DEALER
-// (re)connects, so a peer learns of messages lost with the old connection even when nothing
-// else follows them.
+// Every message is a header (sender incarnation, sequence number on this link, tag; three
+// little-endian u64) and one or more body parts, one frame each. A single empty part is a
+// probe: sent whenever a DEALER (re)connects, so a peer learns of messages lost with the old
+// connection even when nothing else follows them.
 #include "link/hub.hpp"
 
 #include <sys/eventfd.h>
@@ -40,9 +40,9 @@ struct hub::impl {
   std::map<std::string, std::unique_ptr<dealer>> dealers; // fixed once started
   std::map<std::string, zmq::socket_t> monitors;           // per dealer: its connection events
 
-  /// Header (numbered in the order messages enter the socket), then `body`.
-  static void send_numbered(const std::string& peer, dealer& d, zmq::message_t& body, uint64_t incarnation,
-                            const std::atomic<uint64_t>& tag);
+  /// Header (numbered in the order messages enter the socket), then the `parts`.
+  static void send_numbered(const std::string& peer, dealer& d, std::vector<zmq::message_t>& parts,
+                            uint64_t incarnation, const std::atomic<uint64_t>& tag);
 };
 
 namespace {
@@ -117,22 +117,33 @@ status hub::start() {
 }
 
 void hub::send(const std::string& peer, std::string bytes) {
+  std::vector<std::string> parts;
+  parts.push_back(std::move(bytes));
+  send(peer, std::move(parts));
+}
+
+void hub::send(const std::string& peer, std::vector<std::string> parts) {
   auto d = started_ ? impl_->dealers.find(peer) : impl_->dealers.end();
   if (d == impl_->dealers.end()) {
     spdlog::error("link: no link to node {} ({}); message dropped", peer,
                   started_ ? "not in [nodes]" : "links not started");
     return;
   }
-  frames_out_ += 1;
-  bytes_out_ += bytes.size();
-  zmq::message_t m;
-  if (bytes.size() < 1024) { // small (credit, control): a copy is cheaper than a free callback
-    m.rebuild(bytes.data(), bytes.size());
-  } else {
-    auto* owned = new std::string(std::move(bytes)); // ZeroMQ frees it once sent: no copy
-    m.rebuild(owned->data(), owned->size(), [](void*, void* hint) { delete static_cast<std::string*>(hint); }, owned);
+  messages_out_ += 1;
+  std::vector<zmq::message_t> messages(parts.size());
+  for (size_t i = 0; i < parts.size(); ++i) {
+    auto& bytes = parts[i];
+    frames_out_ += 1;
+    bytes_out_ += bytes.size();
+    if (bytes.size() < 1024) { // small (credit, control): a copy is cheaper than a free callback
+      messages[i].rebuild(bytes.data(), bytes.size());
+    } else {
+      auto* owned = new std::string(std::move(bytes)); // ZeroMQ frees it once sent: no copy
+      messages[i].rebuild(owned->data(), owned->size(),
+                          [](void*, void* hint) { delete static_cast<std::string*>(hint); }, owned);
+    }
   }
-  impl::send_numbered(peer, *d->second, m, incarnation_, tag_);
+  impl::send_numbered(peer, *d->second, messages, incarnation_, tag_);
 }
 
 void hub::set_tag(uint64_t tag) {
@@ -140,13 +151,14 @@ void hub::set_tag(uint64_t tag) {
   }
 }
 
-void hub::impl::send_numbered(const std::string& peer, dealer& d, zmq::message_t& body, uint64_t incarnation,
-                              const std::atomic<uint64_t>& tag) {
+void hub::impl::send_numbered(const std::string& peer, dealer& d, std::vector<zmq::message_t>& parts,
+                              uint64_t incarnation, const std::atomic<uint64_t>& tag) {
   try {
     std::lock_guard lock(d.mu);
     uint64_t header[3] = {incarnation, ++d.seq, tag.load()};
     d.socket.send(zmq::buffer(header, header_size), zmq::send_flags::sndmore);
-    d.socket.send(body, zmq::send_flags::none); // never blocks: no high-water mark, credits bound it
+    for (size_t i = 0; i < parts.size(); ++i) // never blocks: no high-water mark, credits bound it
+      d.socket.send(parts[i], i + 1 < parts.size() ? zmq::send_flags::sndmore : zmq::send_flags::none);
   } catch (const zmq::error_t& e) {
     spdlog::error("link: sending to node {}: {}", peer, e.what());
   }
@@ -160,7 +172,7 @@ void hub::on_connection_event(const std::string& peer) {
   uint16_t what;
   std::memcpy(&what, event.data(), sizeof what);
   if (what == ZMQ_EVENT_CONNECTED) { // a probe: shows the peer any gap the old connection left
-    zmq::message_t empty;
+    std::vector<zmq::message_t> empty(1);
     impl::send_numbered(peer, *impl_->dealers.at(peer), empty, incarnation_, tag_);
   }
 }
@@ -169,13 +181,14 @@ void hub::receive() {
   zmq::message_t id, header;
   if (!impl_->router.recv(id, zmq::recv_flags::dontwait))
     return;
-  auto body = std::make_shared<zmq::message_t>(); // what was decoded from it may keep it
-  bool complete = id.more() && impl_->router.recv(header, zmq::recv_flags::none) && header.more() &&
-                  impl_->router.recv(*body, zmq::recv_flags::none) && !body->more();
+  auto parts = std::make_shared<std::vector<zmq::message_t>>(); // what was decoded from them may keep them
+  bool complete = id.more() && impl_->router.recv(header, zmq::recv_flags::none) && header.more();
+  for (bool more = complete; more;) {
+    auto& part = parts->emplace_back();
+    more = impl_->router.recv(part, zmq::recv_flags::none) && part.more();
+  }
   auto peer = id.to_string();
   if (!complete || header.size() != header_size) {
-    for (zmq::message_t rest; body->more() && impl_->router.recv(rest, zmq::recv_flags::none);)
-      *body = std::move(rest); // the parts that follow belong to this message
     if (++refused_ <= 5)
       spdlog::error("link: refused a message from {}: not a header and a body (an old sluice?)", peer);
     return;
@@ -195,16 +208,23 @@ void hub::receive() {
                  in.incarnation == h[0] ? in.next : 1, in.incarnation == h[0] ? "" : " of a new process");
   in.incarnation = h[0];
   in.next = h[1] + 1;
-  frames_in_ += 1;
-  bytes_in_ += body->size();
-  if (body->size() == 0 && !loss)
-    return; // a probe
-  std::string_view bytes{static_cast<const char*>(body->data()), body->size()};
-  on_receive_(peer, received{bytes, std::move(body), loss, h[2]});
+  messages_in_ += 1;
+  received m{{}, parts, loss, h[2]};
+  bool probe = parts->size() == 1 && parts->front().size() == 0;
+  if (!probe)
+    for (auto& p : *parts) {
+      frames_in_ += 1;
+      bytes_in_ += p.size();
+      m.parts.emplace_back(static_cast<const char*>(p.data()), p.size());
+    }
+  if (probe && !loss)
+    return;
+  on_receive_(peer, std::move(m));
 }
 
 hub::counters hub::stats() const {
-  return {frames_out_.load(), bytes_out_.load(), frames_in_.load(), bytes_in_.load()};
+  return {frames_out_.load(), bytes_out_.load(), frames_in_.load(), bytes_in_.load(), messages_out_.load(),
+          messages_in_.load()};
 }
 
 void hub::run() {

@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include "core/error.hpp"
 
@@ -24,15 +25,16 @@ namespace sluice::link {
 
 class hub {
 public:
-  /// One message as it arrived: `bytes` stay valid while `owner` (or a copy of it) lives,
+  /// One message as it arrived: its `parts` stay valid while `owner` (or a copy of it) lives,
   /// so a decoded batch can keep pointing into them instead of copying.
   struct received {
-    std::string_view bytes; ///< empty: a probe (only ever delivered after a loss)
+    std::vector<std::string_view> parts; ///< none: a probe (only ever delivered after a loss)
     std::shared_ptr<const void> owner;
     bool after_loss = false; ///< messages the peer sent before this one never arrived
     uint64_t tag = 0;        ///< the sender's tag when it sent this (see set_tag)
   };
-  /// Called on the hub's thread for every message a peer sent (`peer` is its node name).
+  /// Called on the hub's thread for every message a peer sent (`peer` is its node name), in
+  /// the order it sent them.
   using receive_fn = std::function<void(const std::string& peer, received message)>;
 
   /// `self` listens on `bind`; `peers` maps every other node to its address.
@@ -47,12 +49,16 @@ public:
   /// and reconnects by itself. Only after start(); callers on several threads are serialised
   /// per peer, so each peer gets every caller's messages in the order of the calls.
   void send(const std::string& peer, std::string bytes);
+  /// The same for several parts sent as one message: they arrive together (one wake-up of the
+  /// I/O threads and of the receiver for all of them), or not at all. At least one part.
+  void send(const std::string& peer, std::vector<std::string> parts);
   /// Stamped on every message sent from now on; never lowered. The node's generation: a
   /// message's tag is at least the generation of anything sent before it on its link.
   void set_tag(uint64_t tag);
 
   struct counters {
     uint64_t frames_out = 0, bytes_out = 0, frames_in = 0, bytes_in = 0;
+    uint64_t messages_out = 0, messages_in = 0; ///< a message carries one or more frames
   };
   counters stats() const;
 
@@ -72,7 +78,7 @@ private:
   int wake_fd_ = -1;
   std::atomic<bool> stop_{false};
   std::thread thread_;
-  std::atomic<uint64_t> frames_out_{0}, bytes_out_{0}, frames_in_{0}, bytes_in_{0};
+  std::atomic<uint64_t> frames_out_{0}, bytes_out_{0}, frames_in_{0}, bytes_in_{0}, messages_out_{0}, messages_in_{0};
   uint64_t refused_ = 0; ///< hub thread
 };
 

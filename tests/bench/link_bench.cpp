@@ -50,9 +50,10 @@ double sluice_link(const std::vector<flow::batch_ptr>& batches, int port) {
   std::condition_variable cv;
   size_t got = 0, records = 0;
   link::hub b("b", addr(port + 1), {{"a", addr(port)}}, [&](const std::string&, link::hub::received m) {
-    auto f = link::decode(m.bytes, std::move(m.owner));
     std::lock_guard lock(mu);
-    records += f ? f->elem.records() : 0;
+    for (auto bytes : m.parts)
+      if (auto f = link::decode(bytes, m.owner))
+        records += f->elem.records();
     ++got;
     cv.notify_all();
   });

@@ -36,6 +36,15 @@ std::string pipeline(const temp_dir& t, const std::string& out, bool placed) {
          "/part.ndjson\"\n" + (placed ? "node = \"a\"\n" : "");
 }
 
+/// From a node's log: "link: sent N frame(s) in M message(s)".
+std::pair<long long, long long> sent_frames_and_messages(const std::string& log) {
+  auto p = log.find("link: sent ");
+  BOOST_TEST_REQUIRE(p != std::string::npos, log);
+  auto frames = std::stoll(log.substr(p + 11));
+  auto m = log.find(" in ", p);
+  return {frames, std::stoll(log.substr(m + 4))};
+}
+
 long long stat(const std::string& json, const std::string& key) {
   auto p = json.find("\"" + key + "\":");
   BOOST_TEST_REQUIRE(p != std::string::npos, key << " not in " << json);
@@ -64,6 +73,11 @@ BOOST_AUTO_TEST_CASE(three_nodes_on_loopback_give_the_output_of_one_node_whateve
   auto ref = sorted(published_lines(t / "ref"));
   BOOST_TEST(ref.size() > 1000u);
   BOOST_TEST((sorted(published_lines(t / "out")) == ref));
+  // What a source polls in one go leaves as one link message per node, not a message a batch.
+  auto [frames, messages] = sent_frames_and_messages(a.err());
+  BOOST_TEST_MESSAGE("node a sent " << frames << " frames in " << messages << " messages");
+  BOOST_TEST(frames >= 400); // 200 batches, each split between b and c
+  BOOST_TEST(messages * 3 < frames * 2); // one message a frame when nothing is grouped
 }
 
 BOOST_AUTO_TEST_CASE(a_slow_sink_on_one_node_holds_the_source_on_another_within_the_credit_bounds) {

@@ -189,6 +189,14 @@ BOOST_AUTO_TEST_CASE(garbage_truncated_and_foreign_frames_are_refused_with_a_rea
   BOOST_TEST(r.message().find("version 9") != std::string::npos, r.message());
 }
 
+/// A received message's parts joined by '+' (a probe: "").
+std::string joined(const link::hub::received& m) {
+  std::string s;
+  for (auto p : m.parts)
+    s += (s.empty() ? "" : "+") + std::string{p};
+  return s;
+}
+
 BOOST_AUTO_TEST_CASE(two_hubs_on_loopback_exchange_frames_in_order_whoever_starts_first) {
   int port = 30000 + static_cast<int>(::getpid() % 20000);
   auto addr = [](int p) { return "tcp://127.0.0.1:" + std::to_string(p); };
@@ -197,18 +205,20 @@ BOOST_AUTO_TEST_CASE(two_hubs_on_loopback_exchange_frames_in_order_whoever_start
   std::vector<std::string> got;
   link::hub b("b", addr(port + 1), {{"a", addr(port)}}, [&](const std::string& peer, link::hub::received m) {
     std::lock_guard lock(mu);
-    got.push_back(peer + ":" + std::string{m.bytes});
+    got.push_back(peer + ":" + joined(m));
     cv.notify_all();
   });
   link::hub a("a", addr(port), {{"b", addr(port + 1)}}, [](const std::string&, link::hub::received) {});
   BOOST_TEST_REQUIRE(!a.start().failed());
   for (int i = 0; i < 100; ++i) // queued before b listens
     a.send("b", "m" + std::to_string(i));
+  a.send("b", std::vector<std::string>{"p", std::string(2000, 'q'), "r"}); // several parts: one message
   BOOST_TEST_REQUIRE(!b.start().failed());
   std::unique_lock lock(mu);
-  BOOST_TEST_REQUIRE(cv.wait_for(lock, std::chrono::seconds{20}, [&] { return got.size() == 100; }));
+  BOOST_TEST_REQUIRE(cv.wait_for(lock, std::chrono::seconds{20}, [&] { return got.size() == 101; }));
   for (int i = 0; i < 100; ++i)
     BOOST_TEST(got[static_cast<size_t>(i)] == "a:m" + std::to_string(i));
+  BOOST_TEST(got[100] == "a:p+" + std::string(2000, 'q') + "+r");
 }
 
 BOOST_AUTO_TEST_CASE(a_message_after_a_gap_in_a_links_numbers_arrives_marked_as_after_a_loss) {
@@ -220,7 +230,7 @@ BOOST_AUTO_TEST_CASE(a_message_after_a_gap_in_a_links_numbers_arrives_marked_as_
   auto nowhere = "tcp://127.0.0.1:" + std::to_string(port + 1); // b's own link to x is never used here
   link::hub b("b", address, {{"x", nowhere}}, [&](const std::string& peer, link::hub::received m) {
     std::lock_guard lock(mu);
-    got.push_back(peer + ":" + std::string{m.bytes} + (m.after_loss ? "/loss/" : "/ok/") + std::to_string(m.tag));
+    got.push_back(peer + ":" + joined(m) + (m.after_loss ? "/loss/" : "/ok/") + std::to_string(m.tag));
     cv.notify_all();
   });
   BOOST_TEST_REQUIRE(!b.start().failed());
