@@ -1,6 +1,7 @@
 /// link_bench [BATCHES] [BATCH_SIZE]: raw link throughput between two nodes on loopback, side by
 /// side in one run: sluice's hub with msgpack frames of W1 batches (encode, send, receive,
 /// decode into a batch) vs. a plain ZeroMQ PUSH/PULL carrying the same record bytes, no framing.
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -20,6 +21,26 @@ using namespace sluice;
 using clock_type = std::chrono::steady_clock;
 
 namespace {
+
+/// CPU seconds this process used so far, all threads (ZeroMQ's I/O threads included).
+double cpu_seconds() {
+  rusage ru{};
+  ::getrusage(RUSAGE_SELF, &ru);
+  auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return s(ru.ru_utime) + s(ru.ru_stime);
+}
+
+/// Wall and CPU seconds of one transfer.
+struct cost {
+  double seconds = 0, cpu = 0;
+};
+
+/// Measures from construction to stop().
+struct meter {
+  clock_type::time_point t0 = clock_type::now();
+  double cpu0 = cpu_seconds();
+  cost stop() const { return {std::chrono::duration<double>(clock_type::now() - t0).count(), cpu_seconds() - cpu0}; }
+};
 
 std::vector<flow::batch_ptr> w1_batches(size_t batches, size_t size) {
   builtin::w1::generator gen(42);
@@ -44,7 +65,7 @@ std::vector<flow::batch_ptr> w1_batches(size_t batches, size_t size) {
   return out;
 }
 
-double sluice_link(const std::vector<flow::batch_ptr>& batches, int port) {
+cost sluice_link(const std::vector<flow::batch_ptr>& batches, int port) {
   auto addr = [](int p) { return "tcp://127.0.0.1:" + std::to_string(p); };
   std::mutex mu;
   std::condition_variable cv;
@@ -59,13 +80,13 @@ double sluice_link(const std::vector<flow::batch_ptr>& batches, int port) {
   });
   link::hub a("a", addr(port), {{"b", addr(port + 1)}}, [](const std::string&, link::hub::received) {});
   if (a.start().failed() || b.start().failed())
-    return -1;
+    return {-1, -1};
   a.send("b", "warm-up");
   {
     std::unique_lock lock(mu);
     cv.wait(lock, [&] { return got == 1; });
   }
-  auto t0 = clock_type::now();
+  meter m0;
   for (auto& batch : batches) {
     link::frame f;
     f.kind = link::frame_kind::element;
@@ -75,10 +96,10 @@ double sluice_link(const std::vector<flow::batch_ptr>& batches, int port) {
   }
   std::unique_lock lock(mu);
   cv.wait(lock, [&] { return got == batches.size() + 1; });
-  return std::chrono::duration<double>(clock_type::now() - t0).count();
+  return m0.stop();
 }
 
-double zmq_push_pull(const std::vector<flow::batch_ptr>& batches, int port) {
+cost zmq_push_pull(const std::vector<flow::batch_ptr>& batches, int port) {
   zmq::context_t ctx{1};
   zmq::socket_t pull{ctx, zmq::socket_type::pull}, push{ctx, zmq::socket_type::push};
   auto addr = "tcp://127.0.0.1:" + std::to_string(port + 2);
@@ -94,7 +115,7 @@ double zmq_push_pull(const std::vector<flow::batch_ptr>& batches, int port) {
   push.send(zmq::str_buffer("warm-up"), zmq::send_flags::none);
   zmq::message_t m;
   (void)pull.recv(m);
-  auto t0 = clock_type::now();
+  meter m0;
   std::thread sender([&] {
     for (auto& p : payloads)
       push.send(zmq::buffer(p), zmq::send_flags::none);
@@ -102,7 +123,7 @@ double zmq_push_pull(const std::vector<flow::batch_ptr>& batches, int port) {
   for (size_t i = 0; i < payloads.size(); ++i)
     (void)pull.recv(m);
   sender.join();
-  return std::chrono::duration<double>(clock_type::now() - t0).count();
+  return m0.stop();
 }
 
 } // namespace
@@ -115,13 +136,17 @@ int main(int argc, char** argv) {
   for (auto& b : data)
     bytes += b->bytes();
   int port = 40000 + static_cast<int>(::getpid() % 10000);
-  double zs = zmq_push_pull(data, port);
-  double ss = sluice_link(data, port);
+  auto z = zmq_push_pull(data, port);
+  auto l = sluice_link(data, port);
   double records = static_cast<double>(batches * size);
   std::printf("%zu batches of %zu W1 records (%.1f MB of records)\n", batches, size, bytes / 1e6);
-  std::printf("%-28s %9s %14s %9s\n", "transport", "seconds", "records/s", "MB/s");
-  std::printf("%-28s %9.3f %14.0f %9.1f\n", "zeromq push/pull (raw)", zs, records / zs, bytes / 1e6 / zs);
-  std::printf("%-28s %9.3f %14.0f %9.1f\n", "sluice link (msgpack frames)", ss, records / ss, bytes / 1e6 / ss);
-  std::printf("ratio sluice/raw: %.2f\n", zs / ss);
+  std::printf("%-28s %9s %14s %9s %7s %9s\n", "transport", "seconds", "records/s", "MB/s", "CPU s", "CPU ns/B");
+  auto row = [&](const char* name, cost c) {
+    std::printf("%-28s %9.3f %14.0f %9.1f %7.3f %9.2f\n", name, c.seconds, records / c.seconds,
+                bytes / 1e6 / c.seconds, c.cpu, c.cpu * 1e9 / static_cast<double>(bytes));
+  };
+  row("zeromq push/pull (raw)", z);
+  row("sluice link (msgpack frames)", l);
+  std::printf("ratio sluice/raw: %.2f (throughput), %.2f (CPU)\n", z.seconds / l.seconds, l.cpu / z.cpu);
   return 0;
 }
