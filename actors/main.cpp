@@ -1,14 +1,10 @@
 /// sluice: run, check and draw pipelines; inspect plugins.
-#include <cstdlib> // defines __GLIBC__ on glibc
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
-
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "actors/commands.hpp"
+#include "core/memory.hpp"
 #include "sluice/abi.h"
 
 namespace {
@@ -29,22 +25,10 @@ bool pick_config(sluice::cli::common& c, const std::string& positional) {
   return true;
 }
 
-/// Batches, frames and the messages ZeroMQ receives them in are buffers of 50 KB to a few MB,
-/// allocated on one thread and freed on another, thousands a second. glibc's defaults hand
-/// them back to the kernel (mmap above 128 KB, trim above 128 KB free) and fault them in
-/// again, zeroed, on the next allocation: 10-15 % of W1's CPU. Kept, they are reused; what
-/// is kept is bounded by what was in flight at the peak (credits bound that).
-void keep_buffers() {
-#if defined(__GLIBC__)
-  mallopt(M_MMAP_THRESHOLD, 4 << 20);
-  mallopt(M_TRIM_THRESHOLD, 32 << 20);
-#endif
-}
-
 } // namespace
 
 int main(int argc, char** argv) {
-  keep_buffers(); // before any thread starts
+  sluice::keep_large_buffers(); // before any thread starts
   auto logger = spdlog::stderr_color_mt("sluice");
   spdlog::set_default_logger(logger);
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");

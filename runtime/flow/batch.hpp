@@ -33,7 +33,8 @@ public:
   const sluice_record& operator[](size_t i) const noexcept { return records_[i]; }
 
 private:
-  std::vector<char> arena_;
+  std::unique_ptr<char[]> arena_; ///< not zeroed: every byte read is written first (padding at seal())
+  size_t capacity_ = 0;
   size_t used_ = 0;
   std::vector<sluice_record> records_; // data/key hold arena offsets until seal()
   std::shared_ptr<const void> owner_;  // adopted batches: what their records point into

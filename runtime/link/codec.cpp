@@ -87,8 +87,10 @@ void pack_element(packer& pk, const flow::element& e) {
   const char* last_source = nullptr; // records of a batch mostly share one source name
   uint16_t last_index = no_source;
   size_t data_size = 0;
+  bool contiguous = true;
   for (size_t i = 0; i < n; ++i) {
     auto& r = (*e.data)[i];
+    contiguous = contiguous && (i == 0 || r.data == (*e.data)[i - 1].data + (*e.data)[i - 1].size);
     data_size += r.size;
     sizes[i] = static_cast<uint32_t>(r.size);
     if (r.key)
@@ -109,8 +111,11 @@ void pack_element(packer& pk, const flow::element& e) {
   pk.pack_array(10);
   pk.pack(static_cast<uint64_t>(n));
   pk.pack_bin(static_cast<uint32_t>(data_size)); // the record bytes go straight into the frame
-  for (size_t i = 0; i < n; ++i)
-    pk.pack_bin_body((*e.data)[i].data, static_cast<uint32_t>((*e.data)[i].size));
+  if (contiguous) // back to back in one arena (a batch built by appending, keys aside): one copy
+    pk.pack_bin_body((*e.data)[0].data, static_cast<uint32_t>(data_size));
+  else
+    for (size_t i = 0; i < n; ++i)
+      pk.pack_bin_body((*e.data)[i].data, static_cast<uint32_t>((*e.data)[i].size));
   pack_column(pk, sizes); // after the data: a receiver's last records have 64 readable bytes past them
   pk.pack_bin(static_cast<uint32_t>(keys.size()));
   pk.pack_bin_body(keys.data(), static_cast<uint32_t>(keys.size()));

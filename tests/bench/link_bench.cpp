@@ -13,6 +13,7 @@
 
 #include <zmq.hpp>
 
+#include "core/memory.hpp"
 #include "generator/w1.hpp"
 #include "link/frame.hpp"
 #include "link/hub.hpp"
@@ -129,6 +130,7 @@ cost zmq_push_pull(const std::vector<flow::batch_ptr>& batches, int port) {
 } // namespace
 
 int main(int argc, char** argv) {
+  keep_large_buffers(); // as sluice does
   size_t batches = argc > 1 ? std::stoul(argv[1]) : 4000;
   size_t size = argc > 2 ? std::stoul(argv[2]) : 512;
   auto data = w1_batches(batches, size);
