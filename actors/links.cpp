@@ -222,8 +222,8 @@ void node_links::on_receive(const std::string& peer, link::hub::received m) {
   }
   std::vector<link::frame> frames; // decoded before the lock is taken
   frames.reserve(m.parts.size());
-  for (auto bytes : m.parts) { // none: a probe that told of a loss
-    auto f = link::decode(bytes, m.owner); // batches keep the message: no copy
+  for (auto& part : m.parts) { // none: a probe that told of a loss
+    auto f = link::decode(part.bytes, std::move(part.owner)); // batches keep the part: no copy
     if (f)
       frames.push_back(std::move(*f));
     else if (++refused_ <= 5)
@@ -302,6 +302,11 @@ void outbox::add(const remote_target& to, uint32_t channel, flow::element e) {
     p = pending_.insert(pending_.end(), pending{to.node, to.gen, {}, 0});
   p->records += static_cast<int64_t>(e.records());
   p->frames.push_back(node_links::frame_elem(to, channel, std::move(e)));
+  if (p->frames.size() >= max_group) { // a huge window: send in groups the receiver takes
+    links_->send_frames(p->node, p->gen, std::move(p->frames), p->records);
+    p->frames.clear();
+    p->records = 0;
+  }
 }
 
 void outbox::release() {
@@ -311,7 +316,8 @@ void outbox::release() {
 
 void outbox::flush() {
   for (auto& p : pending_)
-    links_->send_frames(p.node, p.gen, std::move(p.frames), p.records);
+    if (!p.frames.empty())
+      links_->send_frames(p.node, p.gen, std::move(p.frames), p.records);
   pending_.clear();
 }
 

@@ -79,6 +79,7 @@ public:
   };
 
 private:
+  static constexpr size_t max_group = 1024; ///< frames a message at most (the hub takes 4096)
   void flush();
   struct pending {
     std::string node;

@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
   run->add_option("-n,--node", c.node, "node name (default: $SLUICE_NODE, else the coordinator)")
     ->envname("SLUICE_NODE");
   run->add_option("--stats", stats_file, "write counters as JSON to this file at exit");
-  run->add_option("--threads", threads, "actor scheduler threads (default: one per core)");
+  run->add_option("--threads", threads, "actor scheduler threads (default: one per core it may run on, at least 2)");
 
   auto validate = app.add_subcommand("validate", "Check a pipeline file and its plugins; run nothing");
   add_config(validate, c, positional);

@@ -1,5 +1,6 @@
 #include "actors/node.hpp"
 
+#include <sched.h>
 #include <signal.h>
 
 #include <atomic>
@@ -21,6 +22,18 @@
 namespace sluice::actors {
 
 namespace {
+
+/// One scheduler thread per core this process may run on (its affinity: taskset, a cgroup
+/// cpuset, Kubernetes' static CPU manager), at least 2 so one transform that blocks does not
+/// stop the others. CAF's own default is at least 4: idle workers woken on a 2-core machine
+/// cost CPU that nodes sharing it need.
+unsigned default_threads() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  unsigned cores = ::sched_getaffinity(0, sizeof set, &set) == 0 ? static_cast<unsigned>(CPU_COUNT(&set))
+                                                                  : std::thread::hardware_concurrency();
+  return std::max(2u, cores);
+}
 
 /// Loud on purpose: the node goes back to an older checkpoint and replays from there.
 void report_recovery(const std::string& dir, const state::recovery_report& r) {
@@ -129,9 +142,7 @@ int run_node(plan::prepared& prep, const run_options& opts) {
   }
 
   caf::actor_system_config cfg;
-  // One per core, as the CLI says (CAF's own default is at least 4: idle workers woken on a
-  // 2-core machine cost CPU that nodes sharing it need).
-  cfg.set("scheduler.max-threads", opts.threads ? opts.threads : std::max(1u, std::thread::hardware_concurrency()));
+  cfg.set("scheduler.max-threads", opts.threads ? opts.threads : default_threads());
   // One shared queue whose workers sleep when idle, not work stealing's polling: W1 as fast or
   // faster for 25-30 % less CPU, which counts when several nodes share a machine.
   cfg.set("scheduler.policy", caf::atom("sharing"));

@@ -267,11 +267,14 @@ private:
       return source_ended();
     if (blocked())
       return; // a credit grant schedules the next pull
-    // Polls again at once while there is credit and input, up to half the window: what goes
-    // to another node leaves as one link message (one wake-up of each thread on the way).
+    // Polls again at once while there is credit and input, up to half the window and 1 ms:
+    // what goes to another node leaves as one link message (one wake-up of each thread on the
+    // way), and a slow poll does not hold back what is already there.
     outbox::guard together{&out_};
     int rc = SLUICE_OK;
-    for (uint32_t polls = 0; rc == SLUICE_OK && polls < std::max(1u, setup_.prep->pipeline.credits / 2) && !blocked();
+    const auto until = std::chrono::steady_clock::now() + 1ms;
+    for (uint32_t polls = 0; rc == SLUICE_OK && polls < std::max(1u, setup_.prep->pipeline.credits / 2) && !blocked() &&
+                             (polls == 0 || std::chrono::steady_clock::now() < until);
          ++polls) {
       auto r = inst_->poll(setup_.prep->pipeline.batch_size);
       if (!r)

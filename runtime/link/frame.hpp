@@ -13,7 +13,8 @@
 namespace sluice::link {
 
 /// Frame format version; a peer speaking another is refused with both versions named.
-inline constexpr uint32_t frame_version = 3;
+/// 4: a link message carries one or more frames (3: exactly one).
+inline constexpr uint32_t frame_version = 4;
 
 /// A stage instance somewhere in the pipeline.
 struct instance_ref {

@@ -123,10 +123,13 @@ void hub::send(const std::string& peer, std::string bytes) {
 }
 
 void hub::send(const std::string& peer, std::vector<std::string> parts) {
+  if (parts.empty())
+    return; // a header alone would glue itself to the next message
   auto d = started_ ? impl_->dealers.find(peer) : impl_->dealers.end();
-  if (d == impl_->dealers.end()) {
-    spdlog::error("link: no link to node {} ({}); message dropped", peer,
-                  started_ ? "not in [nodes]" : "links not started");
+  if (d == impl_->dealers.end() || parts.size() > max_parts) {
+    spdlog::error("link: {}; message dropped", d == impl_->dealers.end()
+                    ? "no link to node " + peer + (started_ ? " (not in [nodes])" : " (links not started)")
+                    : "a message of " + std::to_string(parts.size()) + " parts for node " + peer);
     return;
   }
   messages_out_ += 1;
@@ -181,16 +184,20 @@ void hub::receive() {
   zmq::message_t id, header;
   if (!impl_->router.recv(id, zmq::recv_flags::dontwait))
     return;
-  auto parts = std::make_shared<std::vector<zmq::message_t>>(); // what was decoded from them may keep them
+  std::vector<std::shared_ptr<zmq::message_t>> parts; // what is decoded from one may keep it
   bool complete = id.more() && impl_->router.recv(header, zmq::recv_flags::none) && header.more();
   for (bool more = complete; more;) {
-    auto& part = parts->emplace_back();
-    more = impl_->router.recv(part, zmq::recv_flags::none) && part.more();
+    auto part = std::make_shared<zmq::message_t>();
+    more = impl_->router.recv(*part, zmq::recv_flags::none) && part->more();
+    if (parts.size() < max_parts + 1) // more is refused: read on to the message's end, keep nothing
+      parts.push_back(std::move(part));
   }
   auto peer = id.to_string();
-  if (!complete || header.size() != header_size) {
-    if (++refused_ <= 5)
-      spdlog::error("link: refused a message from {}: not a header and a body (an old sluice?)", peer);
+  if (!complete || header.size() != header_size || parts.size() > max_parts) {
+    if (++refused_ <= 5) // its number is not taken: the next message shows the loss
+      spdlog::error("link: refused a message from {}: {}", peer,
+                    parts.size() > max_parts ? "over " + std::to_string(max_parts) + " parts"
+                                             : std::string{"not a header and a body (an old sluice?)"});
     return;
   }
   if (!peers_.count(peer)) { // not a node of the pipeline: e.g. the name ZeroMQ gives an old
@@ -209,13 +216,13 @@ void hub::receive() {
   in.incarnation = h[0];
   in.next = h[1] + 1;
   messages_in_ += 1;
-  received m{{}, parts, loss, h[2]};
-  bool probe = parts->size() == 1 && parts->front().size() == 0;
+  received m{{}, loss, h[2]};
+  bool probe = parts.size() == 1 && parts.front()->size() == 0;
   if (!probe)
-    for (auto& p : *parts) {
+    for (auto& p : parts) {
       frames_in_ += 1;
-      bytes_in_ += p.size();
-      m.parts.emplace_back(static_cast<const char*>(p.data()), p.size());
+      bytes_in_ += p->size();
+      m.parts.push_back({{static_cast<const char*>(p->data()), p->size()}, p});
     }
   if (probe && !loss)
     return;

@@ -25,11 +25,14 @@ namespace sluice::link {
 
 class hub {
 public:
-  /// One message as it arrived: its `parts` stay valid while `owner` (or a copy of it) lives,
-  /// so a decoded batch can keep pointing into them instead of copying.
+  /// One message as it arrived: each of its `parts` stays valid while its `owner` (or a copy
+  /// of it) lives, so a decoded batch can keep pointing into it instead of copying.
+  struct part {
+    std::string_view bytes;
+    std::shared_ptr<const void> owner; ///< keeps `bytes` (this part only) alive
+  };
   struct received {
-    std::vector<std::string_view> parts; ///< none: a probe (only ever delivered after a loss)
-    std::shared_ptr<const void> owner;
+    std::vector<part> parts; ///< none: a probe (only ever delivered after a loss)
     bool after_loss = false; ///< messages the peer sent before this one never arrived
     uint64_t tag = 0;        ///< the sender's tag when it sent this (see set_tag)
   };
@@ -50,8 +53,11 @@ public:
   /// per peer, so each peer gets every caller's messages in the order of the calls.
   void send(const std::string& peer, std::string bytes);
   /// The same for several parts sent as one message: they arrive together (one wake-up of the
-  /// I/O threads and of the receiver for all of them), or not at all. At least one part.
+  /// I/O threads and of the receiver for all of them), or not at all. At most max_parts; none
+  /// sends nothing.
   void send(const std::string& peer, std::vector<std::string> parts);
+  /// A message of more parts is refused whole by its receiver.
+  static constexpr size_t max_parts = 4096;
   /// Stamped on every message sent from now on; never lowered. The node's generation: a
   /// message's tag is at least the generation of anything sent before it on its link.
   void set_tag(uint64_t tag);

@@ -73,8 +73,8 @@ cost sluice_link(const std::vector<flow::batch_ptr>& batches, int port) {
   size_t got = 0, records = 0;
   link::hub b("b", addr(port + 1), {{"a", addr(port)}}, [&](const std::string&, link::hub::received m) {
     std::lock_guard lock(mu);
-    for (auto bytes : m.parts)
-      if (auto f = link::decode(bytes, m.owner))
+    for (auto& p : m.parts)
+      if (auto f = link::decode(p.bytes, p.owner))
         records += f->elem.records();
     ++got;
     cv.notify_all();
@@ -137,7 +137,7 @@ int main(int argc, char** argv) {
   size_t bytes = 0;
   for (auto& b : data)
     bytes += b->bytes();
-  int port = 40000 + static_cast<int>(::getpid() % 10000);
+  int port = 22000 + static_cast<int>(::getpid() % 1000) * 8; // below the ephemeral ports
   auto z = zmq_push_pull(data, port);
   auto l = sluice_link(data, port);
   double records = static_cast<double>(batches * size);

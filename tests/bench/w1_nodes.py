@@ -53,7 +53,9 @@ def run_three(sluice, w, threads):
     for p in procs:
         _, st, ru = os.wait4(p.pid, 0)
         cpu += ru.ru_utime + ru.ru_stime
-        if st != 0:
+        if st != 0: # the others would wait for it forever
+            for q in procs:
+                q.kill()
             sys.exit("a node failed; see the logs in " + w)
     return time.monotonic() - t0, cpu
 
@@ -75,7 +77,7 @@ def main():
     with open(f"{w}/w1.ndjson", "wb") as f:
         subprocess.run([os.path.join(a.build_dir, "tests", "bench", "w1gen"), str(a.events), "42"], stdout=f,
                        check=True)
-    port = 41000 + os.getpid() % 10000
+    port = 22000 + os.getpid() % 1000 * 8 # below the ephemeral ports (32768 and up)
     open(f"{w}/one.toml", "w").write(config(w, "one", False, port, a.credits, a.batch_size))
     open(f"{w}/three.toml", "w").write(config(w, "three", True, port, a.credits, a.batch_size))
     threads = ["--threads", str(a.threads)] if a.threads else []

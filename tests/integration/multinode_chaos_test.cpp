@@ -26,7 +26,7 @@ namespace {
 const int events = env_int("SLUICE_CHAOS_EVENTS", 40000);
 
 std::string nodes() {
-  int base = 21000 + static_cast<int>(::getpid() % 20000) * 3 % 40000;
+  int base = loopback_ports();
   return spread_nodes([](int) { return std::string{"127.0.0.1"}; }, base);
 }
 

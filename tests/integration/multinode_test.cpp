@@ -16,7 +16,7 @@ namespace {
 
 /// Three nodes on loopback ports derived from the pid (so parallel test runs do not collide).
 std::string nodes() {
-  int base = 20000 + static_cast<int>(::getpid() % 20000) * 3 % 40000;
+  int base = loopback_ports();
   std::string out;
   for (int i = 0; i < 3; ++i)
     out += "[nodes." + std::string(1, static_cast<char>('a' + i)) + "]\naddress = \"tcp://127.0.0.1:" +

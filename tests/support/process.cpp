@@ -43,6 +43,10 @@ std::string env(const char* name) {
   const char* v = std::getenv(name);
   return v ? v : "";
 }
+int loopback_ports(int salt) {
+  return 20000 + static_cast<int>((::getpid() + salt) % 1400) * 8;
+}
+
 int env_int(const char* name, int fallback) {
   auto v = env(name);
   return v.empty() ? fallback : std::stoi(v);

@@ -48,6 +48,10 @@ private:
 std::string env(const char* name);
 /// An integer knob from the environment (a long run by hand), else `fallback`.
 int env_int(const char* name, int fallback);
+/// The first of 8 loopback ports for this test process: below the kernel's ephemeral range
+/// (32768 and up, where an outgoing connection's own port could take one) and spread by pid,
+/// so tests running side by side do not meet. Each `salt` gives 8 other ports.
+int loopback_ports(int salt = 0);
 std::string sluice_bin();
 std::string source_root();
 std::string build_root();

@@ -12,6 +12,7 @@
 
 #include "link/frame.hpp"
 #include "link/hub.hpp"
+#include "support/process.hpp"
 
 using namespace sluice;
 using link::frame;
@@ -192,13 +193,13 @@ BOOST_AUTO_TEST_CASE(garbage_truncated_and_foreign_frames_are_refused_with_a_rea
 /// A received message's parts joined by '+' (a probe: "").
 std::string joined(const link::hub::received& m) {
   std::string s;
-  for (auto p : m.parts)
-    s += (s.empty() ? "" : "+") + std::string{p};
+  for (auto& p : m.parts)
+    s += (s.empty() ? "" : "+") + std::string{p.bytes};
   return s;
 }
 
 BOOST_AUTO_TEST_CASE(two_hubs_on_loopback_exchange_frames_in_order_whoever_starts_first) {
-  int port = 30000 + static_cast<int>(::getpid() % 20000);
+  int port = test::loopback_ports(0);
   auto addr = [](int p) { return "tcp://127.0.0.1:" + std::to_string(p); };
   std::mutex mu;
   std::condition_variable cv;
@@ -222,7 +223,7 @@ BOOST_AUTO_TEST_CASE(two_hubs_on_loopback_exchange_frames_in_order_whoever_start
 }
 
 BOOST_AUTO_TEST_CASE(a_message_after_a_gap_in_a_links_numbers_arrives_marked_as_after_a_loss) {
-  int port = 30000 + static_cast<int>((::getpid() + 7) % 20000);
+  int port = test::loopback_ports(1);
   auto address = "tcp://127.0.0.1:" + std::to_string(port);
   std::mutex mu;
   std::condition_variable cv;
@@ -265,4 +266,57 @@ BOOST_AUTO_TEST_CASE(a_message_after_a_gap_in_a_links_numbers_arrives_marked_as_
   std::vector<std::string> want{"x:one/ok/1",   "x:two/ok/1",   "x:five/loss/2", "x:/loss/3",
                                 "x:new/loss/3", "x:fresh/ok/3", "x:last/ok/4",   "x:after y/ok/4"};
   BOOST_TEST(got == want, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(a_message_of_too_many_parts_is_refused_whole_and_the_next_shows_the_loss) {
+  int port = test::loopback_ports(2);
+  auto address = "tcp://127.0.0.1:" + std::to_string(port);
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::string> got;
+  link::hub b("b", address, {{"x", "tcp://127.0.0.1:" + std::to_string(port + 1)}},
+              [&](const std::string& peer, link::hub::received m) {
+                std::lock_guard lock(mu);
+                got.push_back(peer + ":" + joined(m) + (m.after_loss ? "/loss" : "/ok"));
+                cv.notify_all();
+              });
+  BOOST_TEST_REQUIRE(!b.start().failed());
+  zmq::context_t ctx;
+  zmq::socket_t x{ctx, zmq::socket_type::dealer};
+  x.set(zmq::sockopt::routing_id, "x");
+  x.connect(address);
+  auto send = [&](uint64_t seq, size_t parts) {
+    uint64_t h[3] = {7, seq, 1};
+    x.send(zmq::buffer(h, sizeof h), zmq::send_flags::sndmore);
+    for (size_t i = 0; i < parts; ++i)
+      x.send(zmq::str_buffer("p"), i + 1 < parts ? zmq::send_flags::sndmore : zmq::send_flags::none);
+  };
+  send(1, 2);
+  send(2, link::hub::max_parts + 1); // refused: a peer's bug, never a crash or a huge allocation
+  send(3, 1);
+  std::unique_lock lock(mu);
+  BOOST_TEST_REQUIRE(cv.wait_for(lock, std::chrono::seconds{20}, [&] { return got.size() >= 2; }));
+  std::vector<std::string> want{"x:p+p/ok", "x:p/loss"};
+  BOOST_TEST(got == want, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(sending_no_parts_sends_nothing_and_the_link_stays_in_step) {
+  int port = test::loopback_ports(3);
+  auto addr = [](int p) { return "tcp://127.0.0.1:" + std::to_string(p); };
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::string> got;
+  link::hub b("b", addr(port + 1), {{"a", addr(port)}}, [&](const std::string& peer, link::hub::received m) {
+    std::lock_guard lock(mu);
+    got.push_back(peer + ":" + joined(m) + (m.after_loss ? "/loss" : "/ok"));
+    cv.notify_all();
+  });
+  link::hub a("a", addr(port), {{"b", addr(port + 1)}}, [](const std::string&, link::hub::received) {});
+  BOOST_TEST_REQUIRE(!a.start().failed());
+  BOOST_TEST_REQUIRE(!b.start().failed());
+  a.send("b", std::vector<std::string>{});
+  a.send("b", "after");
+  std::unique_lock lock(mu);
+  BOOST_TEST_REQUIRE(cv.wait_for(lock, std::chrono::seconds{20}, [&] { return got.size() >= 1; }));
+  BOOST_TEST(got.front() == "a:after/ok");
 }
