@@ -90,6 +90,7 @@ void begin_stop(self_ptr self, const std::string& node) {
   self->send(st.a.supervisor, stop_atom::value);
   for (auto& [name, _] : st.peers)
     send(self, name, op::stop);
+  stop_if_idle(self);
 }
 
 void maybe_quit(self_ptr self) {
@@ -171,6 +172,8 @@ void leader_tick(self_ptr self) {
   for (auto& [name, p] : st.peers) // it may have missed it, or restarted since
     if (st.stopping)
       send(self, name, op::stop);
+  if (stop_if_idle(self)) // e.g. a node was lost during the stop: nothing runs to end now
+    return;
   if (st.halting)
     return;
   for (auto& [name, p] : st.peers) {
@@ -262,6 +265,7 @@ caf::behavior member(self_ptr self, member_args a) {
         st.stopping = true;
         status(self); // the leader stops everyone
       }
+      stop_if_idle(self);
     },
     [=](broken_atom, const std::string& peer, uint64_t gen) {
       auto& st = self->state;

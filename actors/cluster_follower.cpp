@@ -12,6 +12,16 @@ void status(self_ptr self) {
     st.a.links->send_control(st.a.leader, op::abort, std::max(st.gen, st.broken), 0, st.inc);
 }
 
+bool stop_if_idle(self_ptr self) {
+  auto& st = self->state;
+  if (!st.stopping || st.finishing || st.ph == phase::running || st.ph == phase::done)
+    return false; // a running generation ends at its final checkpoint; a done one waits for exit
+  spdlog::info("node {}: stopped while no generation ran here; started again, it resumes from checkpoint {}",
+               st.a.self, st.epoch);
+  quit(self, 0);
+  return true;
+}
+
 void follower_hears(self_ptr self, const control_msg& m) {
   auto& st = self->state;
   switch (m.op) {
@@ -38,6 +48,7 @@ void follower_hears(self_ptr self, const control_msg& m) {
         st.stopping = true;
         self->send(st.a.supervisor, stop_atom::value);
       }
+      stop_if_idle(self);
       return;
     case op::exit:
       if (m.n == 0 && !mark_finished(self))

@@ -71,6 +71,11 @@ inline void quit(self_ptr self, int code) {
   self->quit();
 }
 
+/// Told to stop while no generation runs on this node (waiting for peers, rolling back, or
+/// aborted): its state is the committed checkpoint already, so it exits 0 now instead of
+/// waiting for nodes that may never come (true: it quit). Defined in cluster_follower.cpp.
+bool stop_if_idle(self_ptr self);
+
 inline bool mark_finished(self_ptr self) { return mark_store_finished(self->state.a.store.get()); }
 
 inline bool roll_back_store(self_ptr self, int64_t epoch) {

@@ -207,6 +207,8 @@ int run_node(plan::prepared& prep, const run_options& opts) {
         if (++stops == 1) {
           spdlog::info("received {}; finishing cleanly (send it again to exit at once)", strsignal(sig));
           caf::anon_send(sup, stop_atom::value);
+          if (member) // also before any generation reached this node (the supervisor knows it from then)
+            caf::anon_send(member, stop_atom::value);
         } else {
           spdlog::warn("received {} again; exiting without finishing", strsignal(sig));
           std::_Exit(130);

@@ -1,12 +1,14 @@
 #define BOOST_TEST_MODULE sluice multinode
 #include <boost/test/unit_test.hpp>
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <memory>
 
 #include "support/process.hpp"
+#include "support/spread_pipeline.hpp"
 
 // Several node processes on loopback, one config file, stages placed with node/nodes.
 
@@ -99,4 +101,17 @@ BOOST_AUTO_TEST_CASE(a_slow_sink_on_one_node_holds_the_source_on_another_within_
   BOOST_TEST(stat(sb, "max_queued_records") <= 2 * 100);
   BOOST_TEST(stat(sa, "in_flight_max") <= stat(sa, "in_flight_bound"));
   BOOST_TEST(stat(sb, "in_flight_max") <= stat(sb, "in_flight_bound"));
+}
+
+BOOST_AUTO_TEST_CASE(a_node_told_to_stop_while_its_peers_never_came_exits_0_at_once) {
+  temp_dir t;
+  write_file(t / "p.toml", pipeline(t, "out", true));
+  for (std::string node : {"a", "b"}) { // the leader and a follower, each alone
+    node_process n{node, {sluice_bin(), "run", "--config", t / "p.toml", "--node", node}, nullptr};
+    n.start();
+    BOOST_TEST_REQUIRE(wait_for_log(n, "listens on"), n.proc->err());
+    n.proc->signal(SIGTERM);
+    BOOST_TEST(n.proc->wait() == 0, n.proc->err()); // not waiting for b and c forever
+    BOOST_TEST(n.proc->err().find("stopped while no generation ran here") != std::string::npos, n.proc->err());
+  }
 }
