@@ -68,7 +68,74 @@ size_t frame_size_hint(const flow::element& e) {
   return 256 + (e.data ? e.data->bytes() + 32 * e.data->size() : 0);
 }
 
-void pack_element(packer& pk, const flow::element& e) {
+/// True when no record has a key and all share one event time, source and partition: the
+/// common case (a source's or a filter's batch), framed without building per-record columns.
+bool uniform(const flow::batch& b) {
+  auto& f = b[0];
+  for (size_t i = 1; i < b.size(); ++i) {
+    auto& r = b[i];
+    if (r.key || r.event_time_ns != f.event_time_ns || r.position.source != f.position.source ||
+        r.position.partition != f.position.partition)
+      return false;
+  }
+  return !f.key;
+}
+
+/// A column of `n` values written straight into the frame.
+template <class T, class F>
+void put_column(packer& pk, string_out& out, size_t n, F value_of) {
+  pk.pack_bin(static_cast<uint32_t>(n * sizeof(T)));
+  auto at = out.bytes.size();
+  out.bytes.resize(at + n * sizeof(T));
+  char* p = out.bytes.data() + at;
+  for (size_t i = 0; i < n; ++i) {
+    T v = value_of(i);
+    std::memcpy(p + i * sizeof(T), &v, sizeof(T));
+  }
+}
+
+template <class T>
+void put_constant(packer& pk, T v) {
+  pk.pack_bin(sizeof(T));
+  pk.pack_bin_body(reinterpret_cast<const char*>(&v), sizeof(T));
+}
+
+/// The record bytes, back to back: one copy when they already are.
+void put_data(packer& pk, const flow::batch& b) {
+  size_t n = b.size(), data_size = 0;
+  bool contiguous = true;
+  for (size_t i = 0; i < n; ++i) {
+    contiguous = contiguous && (i == 0 || b[i].data == b[i - 1].data + b[i - 1].size);
+    data_size += b[i].size;
+  }
+  pk.pack_bin(static_cast<uint32_t>(data_size)); // the record bytes go straight into the frame
+  if (contiguous) // back to back in one arena (a batch built by appending, keys aside): one copy
+    pk.pack_bin_body(b[0].data, static_cast<uint32_t>(data_size));
+  else
+    for (size_t i = 0; i < n; ++i)
+      pk.pack_bin_body(b[i].data, static_cast<uint32_t>(b[i].size));
+}
+
+/// The same columns pack_element writes, for a uniform() batch.
+void pack_uniform(packer& pk, string_out& out, const flow::batch& b) {
+  size_t n = b.size();
+  auto& f = b[0];
+  pk.pack_array(10);
+  pk.pack(static_cast<uint64_t>(n));
+  put_data(pk, b);
+  put_column<uint32_t>(pk, out, n, [&](size_t i) { return static_cast<uint32_t>(b[i].size); });
+  pk.pack_bin(0); // keys
+  put_constant(pk, no_key);
+  put_constant(pk, f.event_time_ns);
+  pk.pack_array(f.position.source ? 1 : 0);
+  if (f.position.source)
+    pk.pack(std::string_view{f.position.source});
+  put_constant(pk, f.position.source ? uint16_t{0} : no_source);
+  put_constant(pk, f.position.partition);
+  put_column<uint64_t>(pk, out, n, [&](size_t i) { return b[i].position.offset; });
+}
+
+void pack_element(packer& pk, string_out& out, const flow::element& e) {
   pk.pack_array(3);
   pk.pack(static_cast<uint8_t>(e.what));
   pk.pack(e.value);
@@ -77,6 +144,8 @@ void pack_element(packer& pk, const flow::element& e) {
     pk.pack_nil();
     return;
   }
+  if (uniform(*e.data))
+    return pack_uniform(pk, out, *e.data);
   std::vector<uint32_t> sizes(n), key_sizes(n), partitions(n);
   std::vector<int64_t> times(n);
   std::vector<uint16_t> source_of(n);
@@ -86,12 +155,8 @@ void pack_element(packer& pk, const flow::element& e) {
   std::vector<std::string_view> source_list;
   const char* last_source = nullptr; // records of a batch mostly share one source name
   uint16_t last_index = no_source;
-  size_t data_size = 0;
-  bool contiguous = true;
   for (size_t i = 0; i < n; ++i) {
     auto& r = (*e.data)[i];
-    contiguous = contiguous && (i == 0 || r.data == (*e.data)[i - 1].data + (*e.data)[i - 1].size);
-    data_size += r.size;
     sizes[i] = static_cast<uint32_t>(r.size);
     if (r.key)
       keys.append(r.key, r.key_size);
@@ -110,12 +175,7 @@ void pack_element(packer& pk, const flow::element& e) {
   }
   pk.pack_array(10);
   pk.pack(static_cast<uint64_t>(n));
-  pk.pack_bin(static_cast<uint32_t>(data_size)); // the record bytes go straight into the frame
-  if (contiguous) // back to back in one arena (a batch built by appending, keys aside): one copy
-    pk.pack_bin_body((*e.data)[0].data, static_cast<uint32_t>(data_size));
-  else
-    for (size_t i = 0; i < n; ++i)
-      pk.pack_bin_body((*e.data)[i].data, static_cast<uint32_t>((*e.data)[i].size));
+  put_data(pk, *e.data);
   pack_column(pk, sizes); // after the data: a receiver's last records have 64 readable bytes past them
   pk.pack_bin(static_cast<uint32_t>(keys.size()));
   pk.pack_bin_body(keys.data(), static_cast<uint32_t>(keys.size()));
@@ -189,32 +249,55 @@ flow::element unpack_element(const msgpack::object& o, std::string_view bytes, s
   auto source_of = column_of<uint16_t>(c[7], n, "source indexes");
   auto partitions = column_of<uint32_t>(c[8], n, "partitions");
   auto offsets = bin(c[9], n * 8, "offsets");
-  std::vector<sluice_record> records(n);
   const char* frame_end = bytes.data() + bytes.size();
   size_t at = 0, key_at = 0;
-  for (size_t i = 0; i < n; ++i) {
-    auto& r = records[i];
-    r.size = get<uint32_t>(sizes, i);
-    if (r.size > data.size() - at)
-      throw std::runtime_error("record " + std::to_string(i) + " runs past the data");
-    r.data = data.data() + at;
-    at += r.size;
-    if (auto ks = key_sizes[i]; ks != no_key) {
-      if (ks > keys.size() - key_at)
-        throw std::runtime_error("key " + std::to_string(i) + " runs past the keys");
-      r.key = keys.data() + key_at;
-      r.key_size = ks;
-      key_at += ks;
+  std::vector<sluice_record> records;
+  if (key_sizes.constant && key_sizes[0] == no_key && times.constant && source_of.constant && partitions.constant) {
+    // The common case (see uniform()): only sizes and offsets vary.
+    sluice_record proto{};
+    proto.event_time_ns = times[0];
+    if (auto src = source_of[0]; src != no_source && src >= sources.size())
+      throw std::runtime_error("the records name source " + std::to_string(src));
+    proto.position.source = source_of[0] == no_source ? nullptr : sources[source_of[0]];
+    proto.position.partition = partitions[0];
+    records.reserve(n);
+    for (size_t i = 0; i < n; ++i) {
+      auto& r = records.emplace_back(proto);
+      r.size = get<uint32_t>(sizes, i);
+      if (r.size > data.size() - at)
+        throw std::runtime_error("record " + std::to_string(i) + " runs past the data");
+      r.data = data.data() + at;
+      at += r.size;
+      r.position.offset = get<uint64_t>(offsets, i);
+      if (frame_end - (r.data + r.size) >= 64)
+        r.flags |= SLUICE_RECORD_PADDED; // what follows is read, never looked at (simdjson)
     }
-    r.event_time_ns = times[i];
-    auto src = source_of[i];
-    if (src != no_source && src >= sources.size())
-      throw std::runtime_error("record " + std::to_string(i) + " names source " + std::to_string(src));
-    r.position.source = src == no_source ? nullptr : sources[src];
-    r.position.partition = partitions[i];
-    r.position.offset = get<uint64_t>(offsets, i);
-    if (frame_end - (r.data + r.size) >= 64)
-      r.flags |= SLUICE_RECORD_PADDED; // what follows is read, never looked at (simdjson)
+  } else { // anything else: every column per record
+    records.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      auto& r = records[i];
+      r.size = get<uint32_t>(sizes, i);
+      if (r.size > data.size() - at)
+        throw std::runtime_error("record " + std::to_string(i) + " runs past the data");
+      r.data = data.data() + at;
+      at += r.size;
+      if (auto ks = key_sizes[i]; ks != no_key) {
+        if (ks > keys.size() - key_at)
+          throw std::runtime_error("key " + std::to_string(i) + " runs past the keys");
+        r.key = keys.data() + key_at;
+        r.key_size = ks;
+        key_at += ks;
+      }
+      r.event_time_ns = times[i];
+      auto src = source_of[i];
+      if (src != no_source && src >= sources.size())
+        throw std::runtime_error("record " + std::to_string(i) + " names source " + std::to_string(src));
+      r.position.source = src == no_source ? nullptr : sources[src];
+      r.position.partition = partitions[i];
+      r.position.offset = get<uint64_t>(offsets, i);
+      if (frame_end - (r.data + r.size) >= 64)
+        r.flags |= SLUICE_RECORD_PADDED; // what follows is read, never looked at (simdjson)
+    }
   }
   if (at != data.size() || key_at != keys.size())
     throw std::runtime_error("data or keys longer than their records");
@@ -253,7 +336,7 @@ std::string encode(const frame& f) {
   pk.pack(f.epoch);
   pk.pack(f.inc);
   if (f.kind == frame_kind::element)
-    pack_element(pk, f.elem);
+    pack_element(pk, out, f.elem);
   else
     pk.pack_nil();
   return std::move(out.bytes);
