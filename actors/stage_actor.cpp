@@ -313,30 +313,12 @@ private:
     control(element::end_of_input(stop));
   }
 
-  /// Aligned barrier `epoch`: pre-commit, snapshot, stage keyed state and dead letters, hand the
-  /// snapshot to the coordinator. Both are written to the store before the ack is sent, so the
-  /// coordinator's commit of `epoch`, which waits for every ack, includes them.
+  /// Aligned barrier `epoch`: the snapshot (see snapshot_for) goes to the coordinator as an ack.
   void checkpoint(int64_t epoch) {
-    flush_ports();
-    if (auto st = inst_->flush(); st.failed())
-      return fail(st.message());
-    if (inst_->desc().kind == SLUICE_KIND_SINK)
-      failpoint("after_precommit");
-    auto snap = inst_->snapshot();
-    if (!snap)
-      return fail(snap.message());
-    if (auto st = inst_->stage_state(epoch); st.failed())
-      return fail(st.message());
-    if (auto st = dead_.stage(epoch); st.failed())
-      return fail(st.message());
-    if (auto st = stage_replayed(epoch); st.failed())
-      return fail(st.message());
-    snapshot_msg m;
-    m.key = state_key(cfg_.name, setup_.index);
-    m.bytes = std::move(*snap);
-    m.schema_version = inst_->desc().state_schema_version;
-    m.is_source = is_source_;
-    send(setup_.coordinator, ack_atom::value, epoch, std::move(m));
+    auto m = snapshot_for(epoch);
+    if (!m)
+      return fail(m.message());
+    send(setup_.coordinator, ack_atom::value, epoch, std::move(*m));
   }
 
   void end_stream() {

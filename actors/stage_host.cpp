@@ -200,6 +200,29 @@ bool stage_host::blocked() const {
   return false;
 }
 
+result<snapshot_msg> stage_host::snapshot_for(int64_t epoch) {
+  flush_ports();
+  if (auto st = inst_->flush(); st.failed())
+    return error{st.message()};
+  if (inst_->desc().kind == SLUICE_KIND_SINK)
+    failpoint("after_precommit");
+  auto snap = inst_->snapshot();
+  if (!snap)
+    return error{snap.message()};
+  if (auto st = inst_->stage_state(epoch); st.failed())
+    return error{st.message()};
+  if (auto st = dead_.stage(epoch); st.failed())
+    return error{st.message()};
+  if (auto st = stage_replayed(epoch); st.failed())
+    return error{st.message()};
+  snapshot_msg m;
+  m.key = state_key(cfg_.name, setup_.index);
+  m.bytes = std::move(*snap);
+  m.schema_version = inst_->desc().state_schema_version;
+  m.is_source = is_source_;
+  return m;
+}
+
 std::optional<int64_t> stage_host::next_watermark(bool final) {
   auto now = std::chrono::steady_clock::now();
   if (max_event_time_ <= last_watermark_ || (!final && now - last_watermark_time_ < std::chrono::milliseconds{200}))

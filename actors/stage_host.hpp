@@ -52,6 +52,10 @@ protected:
       replay_->committed(epoch);
   }
 
+  /// Aligned barrier `epoch`: pre-commit, snapshot, stage keyed state, dead letters and the
+  /// replayed queue entries; all of it is in the store before the snapshot goes to the
+  /// coordinator, so its commit of `epoch`, which waits for every snapshot, includes them.
+  result<snapshot_msg> snapshot_for(int64_t epoch);
   /// A source's next watermark: the highest event time it emitted, once that is past the last
   /// watermark and 200 ms have passed since (`final`: whatever the time).
   std::optional<int64_t> next_watermark(bool final);
