@@ -48,6 +48,15 @@ frame data_frame() {
   return f;
 }
 
+/// `b`, sealed, as the bytes of an element frame.
+std::string encoded_batch(const std::shared_ptr<flow::batch>& b) {
+  b->seal();
+  frame f;
+  f.kind = frame_kind::element;
+  f.elem = flow::element::of(b);
+  return link::encode(f);
+}
+
 } // namespace
 
 BOOST_AUTO_TEST_CASE(a_data_frame_comes_back_record_for_record_with_keys_times_and_positions) {
@@ -108,11 +117,7 @@ BOOST_AUTO_TEST_CASE(columns_every_record_shares_travel_once_and_come_back_for_e
       r.position.offset = 1000u + i;
       b->append(r);
     }
-    b->seal();
-    frame f;
-    f.kind = frame_kind::element;
-    f.elem = flow::element::of(b);
-    return link::encode(f);
+    return encoded_batch(b);
   };
   auto shared = encoded(true), varied = encoded(false);
   BOOST_TEST(varied.size() - shared.size() >= 99u * (4 + 8 + 4), "key sizes, times and partitions sent once");
@@ -145,11 +150,7 @@ BOOST_AUTO_TEST_CASE(a_batch_whose_records_share_everything_but_bytes_is_framed_
       r.position.offset = 7u * i;
       b->append(r);
     }
-    b->seal();
-    frame f;
-    f.kind = frame_kind::element;
-    f.elem = flow::element::of(b);
-    return link::encode(f);
+    return encoded_batch(b);
   };
   auto fast = encoded(true), general = encoded(false);
   BOOST_TEST(fast == general);
