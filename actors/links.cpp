@@ -290,10 +290,6 @@ void node_links::deliver(const std::string& peer, link::frame& f, const caf::act
   }
 }
 
-} // namespace sluice::actors
-
-namespace sluice::actors {
-
 void outbox::add(const remote_target& to, uint32_t channel, flow::element e) {
   if (held_ == 0)
     return links_->send_elem(to, channel, std::move(e));

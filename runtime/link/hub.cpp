@@ -27,7 +27,8 @@ struct hub::impl {
   struct dealer {
     std::mutex mu;
     zmq::socket_t socket;
-    uint64_t seq = 0; ///< of the last message sent
+    uint64_t seq = 0;          ///< of the last message sent
+    bool ever_connected = false; ///< hub thread (then the destructor, after it joined)
   };
   /// What this node last heard on the link from a peer.
   struct inbound {
@@ -68,7 +69,9 @@ hub::~hub() {
     thread_.join();
   for (auto& [_, d] : impl_->dealers) {
     std::lock_guard lock(d->mu);
-    d->socket.set(zmq::sockopt::linger, 2000); // a peer that is up gets the last frames (end of stream)
+    // A peer that is up gets the last frames (end of stream); one never reached would only
+    // hold the exit up.
+    d->socket.set(zmq::sockopt::linger, d->ever_connected ? 2000 : 0);
   }
   for (auto& [_, m] : impl_->monitors)
     m.set(zmq::sockopt::linger, 0);
@@ -175,8 +178,10 @@ void hub::on_connection_event(const std::string& peer) {
   uint16_t what;
   std::memcpy(&what, event.data(), sizeof what);
   if (what == ZMQ_EVENT_CONNECTED) { // a probe: shows the peer any gap the old connection left
+    auto& d = *impl_->dealers.at(peer);
+    d.ever_connected = true;
     std::vector<zmq::message_t> empty(1);
-    impl::send_numbered(peer, *impl_->dealers.at(peer), empty, incarnation_, tag_);
+    impl::send_numbered(peer, d, empty, incarnation_, tag_);
   }
 }
 
