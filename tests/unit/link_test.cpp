@@ -237,7 +237,44 @@ std::string joined(const link::hub::received& m) {
   return s;
 }
 
-BOOST_AUTO_TEST_CASE(two_hubs_on_loopback_exchange_frames_in_order_whoever_starts_first) {
+/// Hub "b" that writes down what it receives ("peer:parts/loss/tag"), and a hand-made peer "x"
+/// that sends as hub.cpp does: a header (incarnation, number, tag), then the parts.
+struct hand_made_peer {
+  explicit hand_made_peer(int salt)
+    : address("tcp://127.0.0.1:" + std::to_string(test::loopback_ports(salt))),
+      b("b", address, {{"x", "tcp://127.0.0.1:" + std::to_string(test::loopback_ports(salt) + 1)}},
+        [this](const std::string& peer, link::hub::received m) {
+          std::lock_guard lock(mu);
+          got.push_back(peer + ":" + joined(m) + (m.after_loss ? "/loss/" : "/ok/") + std::to_string(m.tag));
+          cv.notify_all();
+        }) {
+    BOOST_TEST_REQUIRE(!b.start().failed());
+    x.set(zmq::sockopt::routing_id, "x");
+    x.connect(address);
+  }
+  void send(uint64_t inc, uint64_t seq, uint64_t tag, const std::vector<std::string>& parts) {
+    uint64_t h[3] = {inc, seq, tag};
+    x.send(zmq::buffer(h, sizeof h), zmq::send_flags::sndmore);
+    for (size_t i = 0; i < parts.size(); ++i)
+      x.send(zmq::buffer(parts[i]), i + 1 < parts.size() ? zmq::send_flags::sndmore : zmq::send_flags::none);
+  }
+  /// What b received once it has `n` messages (fails after 20 s).
+  std::vector<std::string> received(size_t n) {
+    std::unique_lock lock(mu);
+    BOOST_TEST_REQUIRE(cv.wait_for(lock, std::chrono::seconds{20}, [&] { return got.size() >= n; }));
+    return got;
+  }
+
+  std::string address;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::string> got;
+  link::hub b;
+  zmq::context_t ctx;
+  zmq::socket_t x{ctx, zmq::socket_type::dealer};
+};
+
+BOOST_AUTO_TEST_CASE(two_hubs_on_loopback_exchange_messages_in_order_whoever_starts_first) {
   int port = test::loopback_ports(0);
   auto addr = [](int p) { return "tcp://127.0.0.1:" + std::to_string(p); };
   std::mutex mu;
@@ -250,6 +287,7 @@ BOOST_AUTO_TEST_CASE(two_hubs_on_loopback_exchange_frames_in_order_whoever_start
   });
   link::hub a("a", addr(port), {{"b", addr(port + 1)}}, [](const std::string&, link::hub::received) {});
   BOOST_TEST_REQUIRE(!a.start().failed());
+  a.send("b", std::vector<std::string>{}); // no parts: nothing is sent, the numbers stay in step
   for (int i = 0; i < 100; ++i) // queued before b listens
     a.send("b", "m" + std::to_string(i));
   a.send("b", std::vector<std::string>{"p", std::string(2000, 'q'), "r"}); // several parts: one message
@@ -262,27 +300,9 @@ BOOST_AUTO_TEST_CASE(two_hubs_on_loopback_exchange_frames_in_order_whoever_start
 }
 
 BOOST_AUTO_TEST_CASE(a_message_after_a_gap_in_a_links_numbers_arrives_marked_as_after_a_loss) {
-  int port = test::loopback_ports(1);
-  auto address = "tcp://127.0.0.1:" + std::to_string(port);
-  std::mutex mu;
-  std::condition_variable cv;
-  std::vector<std::string> got; // "body/loss/tag"
-  auto nowhere = "tcp://127.0.0.1:" + std::to_string(port + 1); // b's own link to x is never used here
-  link::hub b("b", address, {{"x", nowhere}}, [&](const std::string& peer, link::hub::received m) {
-    std::lock_guard lock(mu);
-    got.push_back(peer + ":" + joined(m) + (m.after_loss ? "/loss/" : "/ok/") + std::to_string(m.tag));
-    cv.notify_all();
-  });
-  BOOST_TEST_REQUIRE(!b.start().failed());
-  // A hand-made sender "x": header (incarnation, number, tag), then body, as hub.cpp sends them.
-  zmq::context_t ctx;
-  zmq::socket_t x{ctx, zmq::socket_type::dealer};
-  x.set(zmq::sockopt::routing_id, "x");
-  x.connect(address);
+  hand_made_peer p(1); // b's own link to x is never used here
   auto send = [&](uint64_t inc, uint64_t seq, uint64_t tag, const std::string& body) {
-    uint64_t h[3] = {inc, seq, tag};
-    x.send(zmq::buffer(h, sizeof h), zmq::send_flags::sndmore);
-    x.send(zmq::buffer(body), zmq::send_flags::none);
+    p.send(inc, seq, tag, {body});
   };
   send(7, 1, 1, "one");
   send(7, 2, 1, "two");
@@ -291,71 +311,25 @@ BOOST_AUTO_TEST_CASE(a_message_after_a_gap_in_a_links_numbers_arrives_marked_as_
   send(7, 7, 3, "");     // a probe after a gap: delivered, empty
   send(9, 4, 3, "new");  // a new process whose first messages are gone
   send(11, 1, 3, "fresh"); // a new process from its start
-  x.send(zmq::str_buffer("no header"), zmq::send_flags::none); // refused, never a crash
+  p.x.send(zmq::str_buffer("no header"), zmq::send_flags::none); // refused, never a crash
   send(11, 2, 4, "last");
-  zmq::socket_t stranger{ctx, zmq::socket_type::dealer}; // not a node of the pipeline: dropped
+  zmq::socket_t stranger{p.ctx, zmq::socket_type::dealer}; // not a node of the pipeline: dropped
   stranger.set(zmq::sockopt::routing_id, "y");
-  stranger.connect(address);
+  stranger.connect(p.address);
   uint64_t h[3] = {5, 1, 1};
   stranger.send(zmq::buffer(h, sizeof h), zmq::send_flags::sndmore);
   stranger.send(zmq::str_buffer("from y"), zmq::send_flags::none);
   send(11, 3, 4, "after y");
-  std::unique_lock lock(mu);
-  BOOST_TEST_REQUIRE(cv.wait_for(lock, std::chrono::seconds{20}, [&] { return got.size() >= 8; }));
   std::vector<std::string> want{"x:one/ok/1",   "x:two/ok/1",   "x:five/loss/2", "x:/loss/3",
                                 "x:new/loss/3", "x:fresh/ok/3", "x:last/ok/4",   "x:after y/ok/4"};
-  BOOST_TEST(got == want, boost::test_tools::per_element());
+  BOOST_TEST(p.received(8) == want, boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(a_message_of_too_many_parts_is_refused_whole_and_the_next_shows_the_loss) {
-  int port = test::loopback_ports(2);
-  auto address = "tcp://127.0.0.1:" + std::to_string(port);
-  std::mutex mu;
-  std::condition_variable cv;
-  std::vector<std::string> got;
-  link::hub b("b", address, {{"x", "tcp://127.0.0.1:" + std::to_string(port + 1)}},
-              [&](const std::string& peer, link::hub::received m) {
-                std::lock_guard lock(mu);
-                got.push_back(peer + ":" + joined(m) + (m.after_loss ? "/loss" : "/ok"));
-                cv.notify_all();
-              });
-  BOOST_TEST_REQUIRE(!b.start().failed());
-  zmq::context_t ctx;
-  zmq::socket_t x{ctx, zmq::socket_type::dealer};
-  x.set(zmq::sockopt::routing_id, "x");
-  x.connect(address);
-  auto send = [&](uint64_t seq, size_t parts) {
-    uint64_t h[3] = {7, seq, 1};
-    x.send(zmq::buffer(h, sizeof h), zmq::send_flags::sndmore);
-    for (size_t i = 0; i < parts; ++i)
-      x.send(zmq::str_buffer("p"), i + 1 < parts ? zmq::send_flags::sndmore : zmq::send_flags::none);
-  };
-  send(1, 2);
-  send(2, link::hub::max_parts + 1); // refused: a peer's bug, never a crash or a huge allocation
-  send(3, 1);
-  std::unique_lock lock(mu);
-  BOOST_TEST_REQUIRE(cv.wait_for(lock, std::chrono::seconds{20}, [&] { return got.size() >= 2; }));
-  std::vector<std::string> want{"x:p+p/ok", "x:p/loss"};
-  BOOST_TEST(got == want, boost::test_tools::per_element());
-}
-
-BOOST_AUTO_TEST_CASE(sending_no_parts_sends_nothing_and_the_link_stays_in_step) {
-  int port = test::loopback_ports(3);
-  auto addr = [](int p) { return "tcp://127.0.0.1:" + std::to_string(p); };
-  std::mutex mu;
-  std::condition_variable cv;
-  std::vector<std::string> got;
-  link::hub b("b", addr(port + 1), {{"a", addr(port)}}, [&](const std::string& peer, link::hub::received m) {
-    std::lock_guard lock(mu);
-    got.push_back(peer + ":" + joined(m) + (m.after_loss ? "/loss" : "/ok"));
-    cv.notify_all();
-  });
-  link::hub a("a", addr(port), {{"b", addr(port + 1)}}, [](const std::string&, link::hub::received) {});
-  BOOST_TEST_REQUIRE(!a.start().failed());
-  BOOST_TEST_REQUIRE(!b.start().failed());
-  a.send("b", std::vector<std::string>{});
-  a.send("b", "after");
-  std::unique_lock lock(mu);
-  BOOST_TEST_REQUIRE(cv.wait_for(lock, std::chrono::seconds{20}, [&] { return got.size() >= 1; }));
-  BOOST_TEST(got.front() == "a:after/ok");
+  hand_made_peer p(2);
+  p.send(7, 1, 1, {"p", "p"});
+  p.send(7, 2, 1, std::vector<std::string>(link::hub::max_parts + 1, "p")); // a peer's bug: refused, no crash
+  p.send(7, 3, 1, {"p"});
+  std::vector<std::string> want{"x:p+p/ok/1", "x:p/loss/1"};
+  BOOST_TEST(p.received(2) == want, boost::test_tools::per_element());
 }
