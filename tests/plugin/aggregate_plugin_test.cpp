@@ -9,34 +9,15 @@
 #include <vector>
 
 #include "support/harness.hpp"
+#include "support/records.hpp"
 
+using sluice::test::at;
+using sluice::test::feed;
 using sluice::test::harness;
+using sluice::test::rec;
 using lines = std::vector<std::string>;
 
 namespace {
-
-/// 2026-01-01T00:00:00Z in ns, plus `s` seconds.
-int64_t at(double s) { return 1767225600000000000LL + static_cast<int64_t>(s * 1e9); }
-
-/// A record line with its event time (SLUICE_NO_TIME for none).
-struct rec {
-  std::string line;
-  int64_t t;
-};
-
-/// Processes `rs` as one batch; offsets are `first_offset`, +1, ...
-void feed(harness& h, const std::vector<rec>& rs, uint64_t first_offset = 0) {
-  std::vector<sluice_record> raw;
-  for (auto& r : rs) {
-    sluice_record x{};
-    x.data = r.line.data();
-    x.size = r.line.size();
-    x.event_time_ns = r.t;
-    x.position.offset = first_offset++;
-    raw.push_back(x);
-  }
-  BOOST_TEST_REQUIRE(!h.stage().process(raw.data(), raw.size()).failed());
-}
 
 void watermark(harness& h, int64_t t) { BOOST_TEST_REQUIRE(!h.stage().watermark(t).failed()); }
 
